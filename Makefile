@@ -1,0 +1,55 @@
+# Dos órdenes bastan en una máquina nueva: `make run` y `make test`.
+# Cada una crea .venv si falta e instala las dependencias solo cuando cambian.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+INSTALADO := $(VENV)/.instalado
+INSTALADO_DEV := $(VENV)/.instalado-dev
+INSTALADO_BENCH := $(VENV)/.instalado-bench
+
+.DEFAULT_GOAL := ayuda
+.PHONY: ayuda run test lint psql demo bench clean
+
+ayuda: ## Muestra las órdenes disponibles
+	@echo "Órdenes disponibles:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 14
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALADO): requirements.txt | $(PY)
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(INSTALADO_DEV): requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) -r requirements-dev.txt
+	@touch $@ $(INSTALADO)
+
+$(INSTALADO_BENCH): requirements-bench.txt $(INSTALADO_DEV)
+	$(PIP) -r requirements-bench.txt
+	@touch $@
+
+run: $(INSTALADO) ## Arranca el menú de usuarios (PostgreSQL embebido si no hay otro configurado)
+	@$(PY) -m acceso_datos
+
+test: $(INSTALADO_DEV) ## Ejecuta los tests contra un PostgreSQL real
+	$(PY) -m pytest
+
+lint: $(INSTALADO_DEV) ## Revisa el estilo con ruff (check y format --check)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+psql: $(INSTALADO) ## Abre psql sobre la base configurada o la embebida
+	@$(PY) -m acceso_datos.consola_psql
+
+demo: $(INSTALADO) ## Demostración del pool: agotamiento, espera y 20 hilos
+	@$(PY) -m acceso_datos.demo_pool
+
+bench: $(INSTALADO_BENCH) ## Mide el pool frente a conexión fija y conexión por operación
+	$(PY) -m benchmarks.bench_pool
+
+clean: ## Borra .venv y las cachés (nunca los datos de .pgdata)
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

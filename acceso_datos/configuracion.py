@@ -1,0 +1,200 @@
+"""Lee la configuración de la base de datos del entorno y de `.env`.
+
+Se lee cuando se crea un pool, no al importar: un test puede cambiar el entorno y
+crear otro pool. Las variables reales del entorno ganan a las de `.env`.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+from psycopg2.extensions import parse_dsn
+
+from acceso_datos.errores import ConfiguracionError
+
+RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
+ARCHIVO_ENV = RAIZ_PROYECTO / ".env"
+ESQUEMAS_URL = ("postgresql://", "postgres://")
+NIVELES_LOG = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Configuracion:
+    """Todo lo necesario para conectar y dimensionar el pool."""
+
+    host: str | None = None
+    puerto: int = 5432
+    base: str = "test_db"
+    usuario: str = "postgres"
+    # repr=False: la contraseña no debe aparecer nunca en un log ni en un error.
+    password: str | None = field(default=None, repr=False)
+    opciones: Mapping[str, str] = field(default_factory=dict, repr=False)
+    embebido: bool = True
+    directorio_embebido: Path = RAIZ_PROYECTO / ".pgdata"
+    pool_min: int = 1
+    pool_max: int = 5
+    pool_timeout: float = 30.0
+    pool_max_idle: float = 300.0
+    pool_leak_warn: float = 60.0
+    connect_timeout: int = 5
+    application_name: str = "acceso_datos"
+    log_level: str = "DEBUG"
+    log_file: Path = RAIZ_PROYECTO / "acceso_datos.log"
+
+    def parametros_conexion(self) -> dict:
+        """Argumentos para `psycopg2.connect`, con timeout y nombre de aplicación."""
+        parametros = dict(self.opciones)
+        parametros.update(
+            dbname=self.base,
+            user=self.usuario,
+            port=self.puerto,
+            connect_timeout=self.connect_timeout,
+            application_name=self.application_name,
+        )
+        if self.host:
+            parametros["host"] = self.host
+        if self.password:
+            parametros["password"] = self.password
+        return parametros
+
+    def destino(self) -> str:
+        """Dónde conecta, en palabras: servidor y base, nunca la contraseña."""
+        if self.embebido:
+            return f"PostgreSQL embebido (datos en {self.directorio_embebido}), base '{self.base}'"
+        return (
+            f"PostgreSQL en {self.host or 'localhost'}:{self.puerto}, "
+            f"base '{self.base}', usuario '{self.usuario}'"
+        )
+
+    def con(self, **cambios) -> "Configuracion":
+        """Una copia con algunos campos cambiados."""
+        return replace(self, **cambios)
+
+
+def leer_configuracion(entorno: Mapping[str, str] | None = None) -> Configuracion:
+    """Construye la configuración; sin argumento usa `.env` más el entorno real."""
+    if entorno is None:
+        entorno = {**_valores_env(), **os.environ}
+    valores = {clave: valor.strip() for clave, valor in entorno.items() if valor}
+
+    conexion = _leer_destino(valores)
+    pool_min = _entero(valores, "DB_POOL_MIN", 1, minimo=0)
+    pool_max = _entero(valores, "DB_POOL_MAX", 5, minimo=1)
+    if pool_min > pool_max:
+        raise ConfiguracionError(
+            f"DB_POOL_MIN ({pool_min}) no puede ser mayor que DB_POOL_MAX ({pool_max})."
+        )
+    nivel = valores.get("LOG_LEVEL", "DEBUG").upper()
+    if nivel not in NIVELES_LOG:
+        raise ConfiguracionError(
+            f"LOG_LEVEL='{nivel}' no es un nivel válido: use uno de {', '.join(NIVELES_LOG)}."
+        )
+    return Configuracion(
+        **conexion,
+        directorio_embebido=_ruta(valores, "DB_EMBEDDED_DIR", RAIZ_PROYECTO / ".pgdata"),
+        pool_min=pool_min,
+        pool_max=pool_max,
+        pool_timeout=_segundos(valores, "DB_POOL_TIMEOUT", 30.0),
+        pool_max_idle=_segundos(valores, "DB_POOL_MAX_IDLE", 300.0),
+        pool_leak_warn=_segundos(valores, "DB_POOL_LEAK_WARN", 60.0),
+        connect_timeout=_entero(valores, "DB_CONNECT_TIMEOUT", 5, minimo=1),
+        application_name=valores.get("DB_APPLICATION_NAME", "acceso_datos"),
+        log_level=nivel,
+        log_file=_ruta(valores, "LOG_FILE", RAIZ_PROYECTO / "acceso_datos.log"),
+    )
+
+
+def _valores_env() -> dict[str, str]:
+    if not ARCHIVO_ENV.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(ARCHIVO_ENV).items() if v is not None}
+
+
+def _leer_destino(valores: Mapping[str, str]) -> dict:
+    """Servidor, base y usuario: DATABASE_URL gana; sin DB_HOST se usa el embebido."""
+    base = valores.get("DB_NAME", "test_db")
+    usuario = valores.get("DB_USER", "postgres")
+    if "DATABASE_URL" in valores:
+        return _leer_url(valores["DATABASE_URL"], base, usuario)
+    if "DB_HOST" not in valores:
+        return {"embebido": True, "base": base, "usuario": usuario}
+    return {
+        "embebido": False,
+        "host": valores["DB_HOST"],
+        "puerto": _entero(valores, "DB_PORT", 5432, minimo=1, maximo=65535),
+        "base": base,
+        "usuario": usuario,
+        "password": valores.get("DB_PASSWORD"),
+    }
+
+
+def _leer_url(url: str, base: str, usuario: str) -> dict:
+    # El mensaje de error nunca repite la URL: puede llevar la contraseña.
+    if not url.startswith(ESQUEMAS_URL):
+        esquema = url.split("://", 1)[0] if "://" in url else "(ninguno)"
+        raise ConfiguracionError(
+            f"DATABASE_URL tiene un esquema desconocido '{esquema}': "
+            "debe empezar por postgresql:// o postgres://."
+        )
+    try:
+        partes = parse_dsn(url)
+    except Exception:
+        raise ConfiguracionError(
+            "DATABASE_URL no se puede interpretar: use la forma "
+            "postgresql://usuario:contraseña@servidor:5432/base."
+        ) from None
+    puerto = partes.pop("port", "5432")
+    if not puerto.isdigit() or not 1 <= int(puerto) <= 65535:
+        raise ConfiguracionError(
+            "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535."
+        )
+    return {
+        "embebido": False,
+        "host": partes.pop("host", None),
+        "puerto": int(puerto),
+        "base": partes.pop("dbname", base),
+        "usuario": partes.pop("user", usuario),
+        "password": partes.pop("password", None),
+        "opciones": partes,
+    }
+
+
+def _entero(valores, nombre, defecto, minimo, maximo=None) -> int:
+    texto = valores.get(nombre)
+    if texto is None:
+        return defecto
+    try:
+        numero = int(texto)
+    except ValueError:
+        raise ConfiguracionError(
+            f"{nombre}='{texto}' no es un número entero: escriba, por ejemplo, {nombre}={defecto}."
+        ) from None
+    if numero < minimo or (maximo is not None and numero > maximo):
+        rango = f"entre {minimo} y {maximo}" if maximo else f"al menos {minimo}"
+        raise ConfiguracionError(f"{nombre}={numero} no vale: debe ser {rango}.")
+    return numero
+
+
+def _segundos(valores, nombre, defecto) -> float:
+    texto = valores.get(nombre)
+    if texto is None:
+        return defecto
+    try:
+        numero = float(texto)
+    except ValueError:
+        raise ConfiguracionError(
+            f"{nombre}='{texto}' no es un número de segundos: escriba, por ejemplo, "
+            f"{nombre}={defecto:g}."
+        ) from None
+    if not numero >= 0 or numero == float("inf"):
+        raise ConfiguracionError(
+            f"{nombre}={texto} no vale: debe ser un número de segundos positivo o cero."
+        )
+    return numero
+
+
+def _ruta(valores, nombre, defecto) -> Path:
+    texto = valores.get(nombre)
+    return Path(texto).expanduser().resolve() if texto else defecto

@@ -1,0 +1,41 @@
+"""Logger con nombre de la biblioteca y su configuración para los puntos de entrada."""
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+# La biblioteca solo escribe en este logger; quién lo muestra lo decide la aplicación.
+log = logging.getLogger("acceso_datos")
+
+FORMATO = "%(asctime)s %(levelname)s [%(module)s:%(lineno)d] %(message)s"
+RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
+
+
+def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) -> Path:
+    """Envía el log a un archivo rotativo (al nivel pedido) y a la consola (solo WARNING).
+
+    Solo la llaman los puntos de entrada; devuelve la ruta del archivo de log.
+    """
+    ruta = Path(archivo) if archivo else RAIZ_PROYECTO / "acceso_datos.log"
+    formato = logging.Formatter(FORMATO)
+
+    en_archivo = logging.handlers.RotatingFileHandler(
+        ruta, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    en_archivo.setFormatter(formato)
+    en_archivo.setLevel(nivel)
+
+    # La consola queda para avisos: el menú debe seguir legible.
+    en_consola = logging.StreamHandler()
+    en_consola.setFormatter(formato)
+    en_consola.setLevel(logging.WARNING)
+
+    raiz = logging.getLogger()
+    for manejador in list(raiz.handlers):
+        raiz.removeHandler(manejador)
+        manejador.close()
+    raiz.addHandler(en_archivo)
+    raiz.addHandler(en_consola)
+    raiz.setLevel(logging.WARNING)
+    log.setLevel(nivel)
+    return ruta

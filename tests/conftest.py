@@ -1,0 +1,98 @@
+"""Fixtures comunes: un PostgreSQL real para la sesión y tablas vacías en cada test.
+
+Si el entorno trae DATABASE_URL o DB_HOST, se usa ese servidor con una base desechable
+creada para esta ejecución; si no, un PostgreSQL embebido en un directorio temporal.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from acceso_datos.conexion import Conexion
+from acceso_datos.configuracion import Configuracion, leer_configuracion
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.esquema import crear_esquema
+from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+# Valores fijos para que un .env del alumno no cambie el resultado de los tests.
+ENTORNO_DE_PRUEBAS = {
+    "DATABASE_URL": "",
+    "DB_POOL_MIN": "1",
+    "DB_POOL_MAX": "5",
+    "DB_POOL_TIMEOUT": "10",
+    "DB_POOL_MAX_IDLE": "300",
+    "DB_POOL_LEAK_WARN": "60",
+    "DB_CONNECT_TIMEOUT": "3",
+    "DB_APPLICATION_NAME": "acceso_datos_tests",
+    "PASSWORD_SCRYPT_N": "1024",  # hashes baratos: la seguridad se prueba, no se paga
+    "LOG_LEVEL": "DEBUG",
+}
+
+
+@pytest.fixture(scope="session")
+def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
+    """El servidor de la sesión; deja en el entorno DB_HOST, DB_NAME... apuntando a él."""
+    guardado = dict(os.environ)
+    configurado = os.environ.get("DATABASE_URL") or os.environ.get("DB_HOST")
+    embebido = None
+    if configurado:
+        real = leer_configuracion(os.environ)
+        configuracion = real.con(base=f"acceso_datos_test_{os.getpid()}")
+    else:
+        embebido = ServidorEmbebido(tmp_path_factory.mktemp("pg") / "datos")
+        configuracion = embebido.configurar(Configuracion(embebido=False, base="acceso_datos_test"))
+    configuracion = configuracion.con(embebido=False)
+    crear_base_si_falta(configuracion)
+    os.environ.update(ENTORNO_DE_PRUEBAS)
+    os.environ.update(
+        DB_HOST=configuracion.host or "localhost",
+        DB_PORT=str(configuracion.puerto),
+        DB_NAME=configuracion.base,
+        DB_USER=configuracion.usuario,
+        DB_PASSWORD=configuracion.password or "",
+        LOG_FILE=str(tmp_path_factory.mktemp("log") / "tests.log"),
+    )
+    try:
+        yield configuracion
+    finally:
+        Conexion.cerrar_conexiones()
+        os.environ.clear()
+        os.environ.update(guardado)
+        if embebido is not None:
+            embebido.detener()
+            shutil.rmtree(embebido.directorio, ignore_errors=True)
+        else:
+            _borrar_base(configuracion)
+
+
+def _borrar_base(configuracion: Configuracion) -> None:
+    conexion = psycopg2.connect(**configuracion.con(base="postgres").parametros_conexion())
+    try:
+        conexion.autocommit = True
+        with conexion.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(configuracion.base)
+                )
+            )
+    finally:
+        conexion.close()
+
+
+@pytest.fixture
+def base_limpia(servidor_de_pruebas) -> Configuracion:
+    """Esquema aplicado y tablas vacías antes del test; nada prestado al terminar."""
+    Conexion.cerrar_conexiones()
+    crear_esquema()
+    with CursorDelPool() as cursor:
+        cursor.execute("TRUNCATE usuario RESTART IDENTITY")
+    yield servidor_de_pruebas
+    en_uso = Conexion.estadisticas()["en_uso"]
+    Conexion.cerrar_conexiones()
+    assert en_uso == 0, f"el test dejó {en_uso} conexiones prestadas en el pool"
