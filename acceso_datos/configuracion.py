@@ -5,6 +5,7 @@ crear otro pool. Las variables reales del entorno ganan a las de `.env`.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -73,10 +74,12 @@ class Configuracion:
         return replace(self, **cambios)
 
 
-def leer_configuracion(entorno: Mapping[str, str] | None = None) -> Configuracion:
-    """Construye la configuración; sin argumento usa `.env` más el entorno real."""
+def leer_configuracion(
+    entorno: Mapping[str, str] | None = None, archivo_env: str | Path | None = None
+) -> Configuracion:
+    """La configuración en vigor; sin `entorno`, `.env` (o `archivo_env`) más el entorno real."""
     if entorno is None:
-        entorno = {**_valores_env(), **os.environ}
+        entorno = {**_valores_env(Path(archivo_env or ARCHIVO_ENV)), **os.environ}
     valores = {clave: valor.strip() for clave, valor in entorno.items() if valor}
 
     conexion = _leer_destino(valores)
@@ -106,10 +109,10 @@ def leer_configuracion(entorno: Mapping[str, str] | None = None) -> Configuracio
     )
 
 
-def _valores_env() -> dict[str, str]:
-    if not ARCHIVO_ENV.is_file():
+def _valores_env(archivo: Path) -> dict[str, str]:
+    if not archivo.is_file():
         return {}
-    return {k: v for k, v in dotenv_values(ARCHIVO_ENV).items() if v is not None}
+    return {k: v for k, v in dotenv_values(archivo).items() if v is not None}
 
 
 def _leer_destino(valores: Mapping[str, str]) -> dict:
@@ -133,7 +136,10 @@ def _leer_destino(valores: Mapping[str, str]) -> dict:
 def _leer_url(url: str, base: str, usuario: str) -> dict:
     # El mensaje de error nunca repite la URL: puede llevar la contraseña.
     if not url.startswith(ESQUEMAS_URL):
-        esquema = url.split("://", 1)[0] if "://" in url else "(ninguno)"
+        esquema = url.split("://", 1)[0] if "://" in url else ""
+        # Lo que precede a :// solo se muestra si tiene forma de esquema (podría ser la contraseña).
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", esquema):
+            esquema = "(ninguno)"
         raise ConfiguracionError(
             f"DATABASE_URL tiene un esquema desconocido '{esquema}': "
             "debe empezar por postgresql:// o postgres://."

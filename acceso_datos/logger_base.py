@@ -11,6 +11,15 @@ FORMATO = "%(asctime)s %(levelname)s [%(module)s:%(lineno)d] %(message)s"
 RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 
 
+class _FormatoSinTrazas(logging.Formatter):
+    """Formato de consola: el aviso sin la traza, que queda solo en el archivo de log."""
+
+    def format(self, registro: logging.LogRecord) -> str:
+        copia = logging.makeLogRecord(registro.__dict__)
+        copia.exc_info = copia.exc_text = copia.stack_info = None
+        return super().format(copia)
+
+
 def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) -> Path:
     """Envía el log a un archivo rotativo (al nivel pedido) y a la consola (solo WARNING).
 
@@ -25,9 +34,9 @@ def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) 
     en_archivo.setFormatter(formato)
     en_archivo.setLevel(nivel)
 
-    # La consola queda para avisos: el menú debe seguir legible.
+    # La consola queda para avisos y sin trazas: el menú debe seguir legible.
     en_consola = logging.StreamHandler()
-    en_consola.setFormatter(formato)
+    en_consola.setFormatter(_FormatoSinTrazas(FORMATO))
     en_consola.setLevel(logging.WARNING)
 
     raiz = logging.getLogger()

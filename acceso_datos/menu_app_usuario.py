@@ -5,6 +5,7 @@ explica en español, sin trazas, y el menú sigue.
 """
 
 import getpass
+import io
 import sys
 
 from acceso_datos.conexion import Conexion
@@ -78,7 +79,7 @@ class MenuAppUsuario:
             print(f"Todas las conexiones están ocupadas: {error}")
         except ConexionError as error:
             print(f"Sin conexión con la base de datos: {error}")
-            print("No se guardó nada a medias. Cuando el servidor vuelva, repita la opción.")
+            print("El menú sigue abierto: cuando el servidor vuelva, repita la opción.")
         except ErrorAccesoDatos as error:
             print(f"Error: {error}")
         except (EOFError, KeyboardInterrupt):
@@ -102,6 +103,9 @@ class MenuAppUsuario:
             for usuario in pagina[:FILAS_POR_PAGINA]:
                 print(f"{usuario.id_usuario:>6}  {usuario.username}")
             if len(pagina) <= FILAS_POR_PAGINA:
+                # Sin esta línea, tras la última página el menú llega sin que se note el final.
+                total = desplazamiento + len(pagina)
+                print(f"Total: {total} usuario{'s' if total != 1 else ''}.")
                 return
             desplazamiento += FILAS_POR_PAGINA
             if input("Enter: página siguiente · q: volver al menú ").strip().lower() == "q":
@@ -110,7 +114,7 @@ class MenuAppUsuario:
     def agregar(self) -> None:
         """Opción 2: pide username y contraseña y muestra el id nuevo."""
         username = input("Username: ")
-        password = leer_password("Contraseña (8 a 128 caracteres): ")
+        password = leer_password("Contraseña (8 a 128 caracteres, no se ve al escribir): ")
         usuario = Usuario(username=username, password=password)
         UsuarioDAO.insertar(usuario)
         print(f"Usuario agregado con id {usuario.id_usuario}.")
@@ -122,7 +126,9 @@ class MenuAppUsuario:
             return
         print(f"Usuario actual: {usuario.username}")
         nuevo_username = input("Nuevo username (Enter para conservarlo): ")
-        nueva_password = leer_password("Nueva contraseña (Enter para conservarla): ")
+        nueva_password = leer_password(
+            "Nueva contraseña (Enter para conservarla, no se ve al escribir): "
+        )
         if not nuevo_username and not nueva_password:
             print("Sin cambios.")
             return
@@ -139,8 +145,11 @@ class MenuAppUsuario:
         if usuario is None:
             return
         print(f"Se eliminará: {usuario}")
-        if input("¿Confirma? (s/n): ").strip().lower() != "s":
-            print("No se eliminó nada.")
+        respuesta = input("¿Confirma? (s/n): ").strip().lower()
+        if respuesta != "s":
+            # «si» o «sí» no borran: solo «s» confirma, y se dice para que no sorprenda.
+            motivo = "" if respuesta == "n" else f": solo 's' confirma (respondió '{respuesta}')"
+            print(f"No se eliminó nada{motivo}.")
             return
         if UsuarioDAO.eliminar(usuario) == 0:
             print(f"El usuario {usuario.id_usuario} ya no existía.")
@@ -150,7 +159,7 @@ class MenuAppUsuario:
     def iniciar_sesion(self) -> None:
         """Opción 5: comprueba username y contraseña."""
         username = input("Username: ")
-        password = leer_password("Contraseña: ")
+        password = leer_password("Contraseña (no se ve al escribir): ")
         usuario = UsuarioDAO.autenticar(username, password)
         if usuario is None:
             print("Username o contraseña incorrectos.")
@@ -160,6 +169,7 @@ class MenuAppUsuario:
     def estado_del_pool(self) -> None:
         """Opción 6: los contadores del pool, explicados."""
         datos = Conexion.estadisticas()
+        print("Pool de conexiones (Conexion.estadisticas()):")
         print(f"minimo     {datos['minimo']:>3}  conexiones que el pool mantiene siempre abiertas")
         print(f"maximo     {datos['maximo']:>3}  conexiones como máximo a la vez")
         print(f"en_uso     {datos['en_uso']:>3}  conexiones prestadas ahora mismo")
@@ -179,7 +189,8 @@ class MenuAppUsuario:
 def leer_id(pregunta: str) -> int | None:
     """Lee un id; si no es un entero positivo lo explica y devuelve None."""
     texto = input(pregunta).strip()
-    if texto.isdigit() and int(texto) > 0:
+    # isascii: isdigit() también acepta «²», que int() no sabe convertir.
+    if texto.isascii() and texto.isdigit() and int(texto) > 0:
         return int(texto)
     print(f"El id debe ser un número entero positivo (escribió '{texto}').")
     return None
@@ -199,7 +210,20 @@ def main() -> int:
     except ErrorAccesoDatos as error:
         print(f"Error de configuración: {error}", file=sys.stderr)
         return 1
-    ruta_log = configurar_logging(configuracion.log_level, configuracion.log_file)
+    try:
+        ruta_log = configurar_logging(configuracion.log_level, configuracion.log_file)
+    except OSError as error:
+        print(
+            f"No se puede escribir el log en {configuracion.log_file} ({error.strerror}). "
+            "Cambie LOG_FILE a un archivo que se pueda escribir.",
+            file=sys.stderr,
+        )
+        return 1
+    # Un guion guardado en otra codificación (Latin-1...) no debe romper el menú: los bytes
+    # que no son UTF-8 llegan como sustitutos, y la validación de Usuario los explica.
+    for flujo, errores in ((sys.stdin, "surrogateescape"), (sys.stdout, "backslashreplace")):
+        if isinstance(flujo, io.TextIOWrapper):
+            flujo.reconfigure(errors=errores)
     primera_vez = (
         configuracion.embebido and not (configuracion.directorio_embebido / "PG_VERSION").exists()
     )

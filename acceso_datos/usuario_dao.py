@@ -158,6 +158,8 @@ class UsuarioDAO:
         """El usuario si la contraseña corresponde; None si no (o si no existe el usuario)."""
         if username is None or password is None:
             raise DatosInvalidosError("Para iniciar sesión hacen falta username y password.")
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise DatosInvalidosError("Para iniciar sesión, username y password deben ser texto.")
         fila = None
         if _podria_existir(username):
             with _transaccion(cursor) as cur:

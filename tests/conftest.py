@@ -6,6 +6,7 @@ creada para esta ejecución; si no, un PostgreSQL embebido en un directorio temp
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -45,7 +46,9 @@ def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
         real = leer_configuracion(os.environ)
         configuracion = real.con(base=f"acceso_datos_test_{os.getpid()}")
     else:
-        embebido = ServidorEmbebido(tmp_path_factory.mktemp("pg") / "datos")
+        # Fuera de tmp_path: cada sesión de pytest deja /tmp/pytest-of-<usuario> en modo 700
+        # y, como root, el servidor corre con otro usuario del sistema que perdería el acceso.
+        embebido = ServidorEmbebido(Path(tempfile.mkdtemp(prefix="acceso_datos_pg_")) / "datos")
         configuracion = embebido.configurar(Configuracion(embebido=False, base="acceso_datos_test"))
     configuracion = configuracion.con(embebido=False)
     crear_base_si_falta(configuracion)
@@ -66,7 +69,7 @@ def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
         os.environ.update(guardado)
         if embebido is not None:
             embebido.detener()
-            shutil.rmtree(embebido.directorio, ignore_errors=True)
+            shutil.rmtree(embebido.directorio.parent, ignore_errors=True)
         else:
             _borrar_base(configuracion)
 

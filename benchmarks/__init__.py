@@ -1,0 +1,1 @@
+"""Medidas de rendimiento del proyecto (`make bench`)."""

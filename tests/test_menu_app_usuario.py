@@ -1,0 +1,554 @@
+"""El menú de consola (`python -m acceso_datos`), manejado como lo maneja un alumno o un guion:
+en otro proceso, con la entrada por una tubería (o una terminal) y la base de pruebas real."""
+
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from acceso_datos.conexion import VALIDAR_SI_INACTIVA
+from acceso_datos.configuracion import Configuracion
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.menu_app_usuario import MENU
+from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
+from acceso_datos.usuario import Usuario
+from acceso_datos.usuario_dao import UsuarioDAO
+
+pytestmark = pytest.mark.usefixtures("base_limpia")
+
+RAIZ = Path(__file__).resolve().parent.parent
+ORDEN = [sys.executable, "-m", "acceso_datos"]
+PROMPT = "Opción: "
+PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
+ESPERA = 60  # segundos: cota para detectar un cuelgue, no una medida de tiempo
+SQL_EN_USERNAME = "x'; DROP TABLE usuario; --"
+
+
+class Resultado(NamedTuple):
+    estado: int
+    salida: str
+    errores: str
+
+
+def ejecutar_menu(entrada: str | bytes, entorno: dict[str, str] | None = None) -> Resultado:
+    """Ejecuta el menú con la entrada dada como guion y espera a que termine."""
+    if isinstance(entrada, str):
+        entrada = entrada.encode()
+    proceso = subprocess.run(
+        ORDEN,
+        input=entrada,
+        capture_output=True,
+        cwd=RAIZ,
+        env=os.environ if entorno is None else entorno,
+        timeout=ESPERA,
+    )
+    return Resultado(proceso.returncode, proceso.stdout.decode(), proceso.stderr.decode())
+
+
+def guion(pasos) -> str:
+    """Las líneas de entrada de todos los pasos, seguidas de 0 (Salir)."""
+    return "".join(f"{linea}\n" for lineas, _ in pasos for linea in lineas) + "0\n"
+
+
+def respuestas(salida: str) -> list[str]:
+    """Lo que el menú contestó a cada opción, sin el menú que vuelve a mostrar después."""
+    return [trozo.removesuffix(MENU + "\n") for trozo in salida.split(PROMPT)[1:]]
+
+
+def comprobar_pasos(pasos, resultado: Resultado) -> None:
+    """Cada paso (líneas escritas, texto esperado) recibió su respuesta, y salió limpio."""
+    assert resultado.estado == 0, resultado.salida + resultado.errores
+    assert "Traceback" not in resultado.salida + resultado.errores, resultado.errores
+    contestado = respuestas(resultado.salida)
+    assert len(contestado) == len(pasos) + 1, resultado.salida
+    for (lineas, esperado), respuesta in zip(pasos, contestado, strict=False):
+        assert esperado in respuesta, f"tras escribir {lineas!r} se esperaba {esperado!r}"
+    assert contestado[-1] == "Hasta luego.\n"
+
+
+def filas_de_la_tabla() -> list[tuple]:
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT id_usuario, username, password FROM usuario ORDER BY id_usuario")
+        return cursor.fetchall()
+
+
+def agregar(username: str, password: str) -> int:
+    usuario = Usuario(username=username, password=password)
+    UsuarioDAO.insertar(usuario)
+    return usuario.id_usuario
+
+
+def insertar_sin_hash(cantidad: int) -> None:
+    """Muchos usuarios de golpe: para listar no hace falta un hash de verdad."""
+    with CursorDelPool() as cursor:
+        cursor.executemany(
+            "INSERT INTO usuario (username, password) VALUES (%s, %s)",
+            [(f"usuario{numero:02d}", "sin-hash") for numero in range(1, cantidad + 1)],
+        )
+
+
+def paginas(respuesta: str) -> list[list[int]]:
+    """Los ids de cada página de un listado."""
+    return [
+        [int(id_usuario) for id_usuario in re.findall(r"^ *(\d+)  \S", trozo, re.MULTILINE)]
+        for trozo in respuesta.split(PREGUNTA_PAGINA)
+    ]
+
+
+# --- sesiones con guion ----------------------------------------------------------------
+
+
+def test_sesion_completa_agrega_lista_inicia_sesion_modifica_y_elimina():
+    pasos = [
+        (["2", "ana", "clave-de-ana"], "Usuario agregado con id 1."),
+        (["2", "bruno", "clave-de-bruno"], "Usuario agregado con id 2."),
+        (["1"], "     1  ana\n     2  bruno\nTotal: 2 usuarios.\n"),
+        (["5", "ana", "clave-de-ana"], "Credenciales válidas: bienvenido, ana."),
+        (["5", "ana", "clave-equivocada"], "Username o contraseña incorrectos."),
+        (["3", "1", "ana_maria", ""], "Usuario actual: ana"),
+        (["5", "ana_maria", "clave-de-ana"], "Credenciales válidas: bienvenido, ana_maria."),
+        (["3", "2", "", "clave-nueva-de-bruno"], "Usuario 2 modificado."),
+        (["5", "bruno", "clave-nueva-de-bruno"], "Credenciales válidas: bienvenido, bruno."),
+        (["5", "bruno", "clave-de-bruno"], "Username o contraseña incorrectos."),
+        (["4", "1", "n"], "Se eliminará: Usuario 1: ana_maria"),
+        (["4", "1", "s"], "Usuario 1 eliminado."),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    contestado = respuestas(resultado.salida)
+    assert "Usuario 1 modificado." in contestado[5]
+    assert contestado[10].endswith("No se eliminó nada.\n")
+    assert UsuarioDAO.seleccionar() == [Usuario(2, "bruno")]
+    assert UsuarioDAO.autenticar("bruno", "clave-nueva-de-bruno") == Usuario(2, "bruno")
+    assert UsuarioDAO.autenticar("bruno", "clave-de-bruno") is None
+
+
+def test_lista_de_veinte_en_veinte_y_solo_pregunta_si_quedan_filas():
+    insertar_sin_hash(45)
+
+    # Primero recorre las tres páginas con Enter; después vuelve al menú con q.
+    resultado = ejecutar_menu("1\n\n\n1\nq\n0\n")
+
+    assert resultado.estado == 0, resultado.errores
+    completo, con_q, salir = respuestas(resultado.salida)
+    assert paginas(completo) == [
+        list(range(1, 21)),
+        list(range(21, 41)),
+        list(range(41, 46)),
+    ]
+    assert completo.count(PREGUNTA_PAGINA) == 2
+    assert completo.endswith("Total: 45 usuarios.\n")
+    assert paginas(con_q) == [list(range(1, 21)), []]
+    assert "Total" not in con_q
+    assert salir == "Hasta luego.\n"
+
+
+def test_con_justo_veinte_usuarios_no_pregunta_por_otra_pagina():
+    insertar_sin_hash(20)
+
+    # Si preguntara por otra página, se comería el 0 y la entrada acabaría sin salir.
+    resultado = ejecutar_menu("1\n0\n")
+
+    listado, salir = respuestas(resultado.salida)
+    assert paginas(listado) == [list(range(1, 21))]
+    assert PREGUNTA_PAGINA not in listado
+    assert salir == "Hasta luego.\n"
+
+
+def test_tabla_vacia_dice_que_no_hay_usuarios():
+    resultado = ejecutar_menu("1\n0\n")
+
+    assert resultado.estado == 0
+    assert respuestas(resultado.salida)[0] == (
+        "No hay usuarios registrados. Use la opción 2 para agregar uno.\n"
+    )
+
+
+def test_entrada_mala_se_explica_y_la_tabla_solo_cambia_en_lo_agregado_a_proposito():
+    agregar("ana", "clave-de-ana")
+    agregar("bruno", "clave-de-bruno")
+    antes = filas_de_la_tabla()
+    pasos = [
+        (["9"], "Opción no válida: '9'. Escriba un número del 0 al 6."),
+        (["hola"], "Opción no válida: 'hola'."),
+        ([""], "Opción no válida: ''."),
+        (["3", "abc"], "El id debe ser un número entero positivo (escribió 'abc')."),
+        (["4", "uno"], "El id debe ser un número entero positivo (escribió 'uno')."),
+        (["4", "-1"], "(escribió '-1')."),
+        (["3", "²"], "(escribió '²')."),
+        (["3", "999"], "No existe ningún usuario con id 999."),
+        (["4", "999"], "No existe ningún usuario con id 999."),
+        (["2", "   ", "clave-valida-1"], "El campo username no puede estar en blanco."),
+        (["2", "x" * 51, "clave-valida-1"], "tiene 51 caracteres; el máximo es 50."),
+        (["2", "carla", "corta"], "debe tener entre 8 y 128 caracteres (tiene 5)."),
+        (["2", "ana", "clave-valida-1"], "No se guardó: Ya existe un usuario con username 'ana'."),
+        (["3", "1", "bruno", ""], "Ya existe un usuario con username 'bruno'."),
+        (["3", "1", "   ", ""], "El campo username no puede estar en blanco."),
+        (["3", "1", "", "corta"], "(tiene 5)."),
+        (["3", "1", "", ""], "Sin cambios."),
+        (["4", "2", "si"], "No se eliminó nada: solo 's' confirma (respondió 'si')."),
+        (["2", SQL_EN_USERNAME, "clave-valida-1"], "Usuario agregado con id "),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    nuevo_id = int(re.search(r"Usuario agregado con id (\d+)\.", resultado.salida)[1])
+    despues = filas_de_la_tabla()
+    assert despues[:-1] == antes
+    assert despues[-1][:2] == (nuevo_id, SQL_EN_USERNAME)
+    assert UsuarioDAO.autenticar(SQL_EN_USERNAME, "clave-valida-1") is not None
+
+
+def test_un_guion_que_no_es_utf8_se_explica_sin_romper_el_menu():
+    # PYTHONIOENCODING estricto imita la terminal de un alumno con locale es_ES.UTF-8.
+    entorno = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+
+    resultado = ejecutar_menu("2\nJosé\nclave-valida-1\n9\n".encode("latin-1"), entorno)
+
+    assert resultado.estado == 0, resultado.errores
+    assert "Traceback" not in resultado.errores
+    agregado, opcion, _ = respuestas(resultado.salida)
+    assert "no son texto Unicode válido" in agregado
+    assert "Opción no válida: '9'" in opcion  # el menú siguió leyendo
+    assert "Fin de la entrada." in resultado.salida
+    assert filas_de_la_tabla() == []
+
+
+@pytest.mark.parametrize(
+    "entrada",
+    [
+        pytest.param("2\ncarla\n", id="antes_de_la_contrasena_al_agregar"),
+        pytest.param("3\n1\nana_maria\n", id="antes_de_la_contrasena_al_modificar"),
+        pytest.param("4\n1\n", id="antes_de_confirmar_el_borrado"),
+        pytest.param("1\n", id="tras_el_listado_sin_elegir_opcion"),
+    ],
+)
+def test_fin_de_entrada_a_mitad_sale_con_0_sin_dejar_nada_a_medias(entrada):
+    agregar("ana", "clave-de-ana")
+    antes = filas_de_la_tabla()
+
+    resultado = ejecutar_menu(entrada)
+
+    assert resultado.estado == 0, resultado.errores
+    assert "Traceback" not in resultado.salida + resultado.errores
+    assert resultado.salida.endswith("\nFin de la entrada.\nHasta luego.\n")
+    assert filas_de_la_tabla() == antes
+
+
+def test_estado_del_pool_muestra_los_cinco_contadores():
+    entorno = {**os.environ, "DB_POOL_MIN": "2", "DB_POOL_MAX": "4"}
+
+    resultado = ejecutar_menu("6\n0\n", entorno)
+
+    estado = respuestas(resultado.salida)[0]
+    contadores = dict(re.findall(r"^(\w+) +(\d+)  \S", estado, re.MULTILINE))
+    assert contadores == {
+        "minimo": "2",
+        "maximo": "4",
+        "en_uso": "0",
+        "libres": "2",
+        "esperando": "0",
+    }
+
+
+def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):
+    log = tmp_path / "menu.log"
+    unica = uuid.uuid4().hex
+    buena, mala, nueva = f"buena-{unica}", f"mala-{unica}", f"nueva-{unica}"
+    corta, larga = unica[:7], "L" * 100 + unica
+    pasos = [
+        (["2", "ana", buena], "Usuario agregado con id 1."),
+        (["2", "bruno", corta], "(tiene 7)."),
+        (["2", "bruno", larga], "(tiene 132)."),
+        (["2", "ana", mala], "Ya existe un usuario con username 'ana'."),
+        (["5", "ana", buena], "Credenciales válidas"),
+        (["5", "ana", mala], "Username o contraseña incorrectos."),
+        (["5", "nadie", mala], "Username o contraseña incorrectos."),
+        (["3", "1", "", nueva], "Usuario 1 modificado."),
+        (["3", "1", "", corta], "(tiene 7)."),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos), {**os.environ, "LOG_FILE": str(log)})
+
+    comprobar_pasos(pasos, resultado)
+    registro = log.read_text(encoding="utf-8")
+    assert "Conexión prestada" in registro  # el log a nivel DEBUG sí recogió la sesión
+    for password in (buena, mala, nueva, corta, larga):
+        assert password not in resultado.salida
+        assert password not in resultado.errores
+        assert password not in registro
+
+
+# --- sesiones interactivas: paso a paso, por tubería o por terminal --------------------
+
+
+class Conversacion:
+    """Lee lo que escribe el menú hasta un texto dado y le escribe líneas; todo con límite."""
+
+    def __init__(self, lectura: int, escritura: int):
+        self._lectura = lectura
+        self._escritura = escritura
+        self.recibido = bytearray()
+        self._visto = 0
+
+    def escribir(self, *lineas: str) -> None:
+        os.write(self._escritura, "".join(f"{linea}\n" for linea in lineas).encode())
+
+    def esperar(self, texto: str, timeout: float = ESPERA) -> str:
+        """Lee hasta que llegue `texto`; devuelve lo recibido desde la espera anterior."""
+        buscado = texto.encode()
+        limite = time.monotonic() + timeout
+        while (posicion := self.recibido.find(buscado, self._visto)) < 0:
+            if not self._leer(limite):
+                pytest.fail(f"el menú terminó sin escribir {texto!r}:\n{self.todo()}")
+        fin = posicion + len(buscado)
+        trozo = self.recibido[self._visto : fin].decode()
+        self._visto = fin
+        return trozo
+
+    def resto(self, timeout: float = ESPERA) -> str:
+        """Lee hasta que el menú cierre su salida; devuelve lo que faltaba por ver."""
+        limite = time.monotonic() + timeout
+        while self._leer(limite):
+            pass
+        trozo = self.recibido[self._visto :].decode()
+        self._visto = len(self.recibido)
+        return trozo
+
+    def todo(self) -> str:
+        return self.recibido.decode(errors="replace")
+
+    def _leer(self, limite: float) -> bool:
+        """Un bloque más de salida; False si se cerró (fin de archivo o EIO de la terminal)."""
+        restante = limite - time.monotonic()
+        listos, _, _ = select.select([self._lectura], [], [], max(restante, 0))
+        if not listos:
+            pytest.fail(f"el menú no respondió en {ESPERA} s; escribió:\n{self.todo()}")
+        try:
+            bloque = os.read(self._lectura, 4096)
+        except OSError:  # Linux da EIO al leer una terminal cuyo otro extremo se cerró
+            return False
+        self.recibido += bloque
+        return bool(bloque)
+
+
+@contextmanager
+def menu_interactivo(entorno, archivo_errores: Path):
+    """El menú en marcha con tuberías; al salir, se asegura de que el proceso terminó."""
+    with open(archivo_errores, "wb") as errores:
+        proceso = subprocess.Popen(
+            ORDEN, cwd=RAIZ, env=entorno, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=errores,
+        )  # fmt: skip
+    try:
+        yield proceso, Conversacion(proceso.stdout.fileno(), proceso.stdin.fileno())
+    finally:
+        if proceso.poll() is None:
+            proceso.kill()
+        proceso.wait(ESPERA)
+        proceso.stdin.close()
+        proceso.stdout.close()
+
+
+def esperar_a_que_lea(pid: int) -> None:
+    """Espera a que el proceso duerma esperando entrada (estado S en /proc).
+
+    Una señal que llega entre escribir la pregunta y empezar a leer se queda sin atender
+    hasta que llega otra entrada (CPython no la mira antes de la llamada read), así que el
+    test no debe enviarla antes. No hay evento que lo avise: se sondea, con límite.
+    """
+    limite = time.monotonic() + ESPERA
+    while time.monotonic() < limite:
+        estado = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if estado == "S":
+            return
+        time.sleep(0.01)
+    pytest.fail(f"el proceso {pid} no se quedó esperando entrada en {ESPERA} s")
+
+
+@pytest.mark.parametrize(
+    ("lineas", "pregunta"),
+    [
+        pytest.param([], None, id="en_el_menu"),
+        pytest.param(["2", "carla"], "no se ve al escribir): ", id="a_mitad_de_agregar"),
+    ],
+)
+def test_ctrl_c_sale_limpio_con_estado_0(tmp_path, lineas, pregunta):
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
+    with menu_interactivo(os.environ, tmp_path / "errores.txt") as (proceso, menu):
+        menu.esperar(PROMPT)
+        if lineas:
+            menu.escribir(*lineas)
+            menu.esperar(pregunta)
+        esperar_a_que_lea(proceso.pid)
+
+        proceso.send_signal(signal.SIGINT)
+
+        assert menu.resto() == "\nInterrumpido.\nHasta luego.\n"
+        assert proceso.wait(ESPERA) == 0
+    assert "Traceback" not in (tmp_path / "errores.txt").read_text()
+    assert filas_de_la_tabla() == []
+
+
+def test_en_una_terminal_la_contrasena_no_tiene_eco():
+    password = f"sin-eco-{uuid.uuid4().hex}"
+    pid, terminal = pty.fork()
+    if pid == 0:  # el hijo: la terminal nueva es su entrada, su salida y su /dev/tty
+        try:
+            os.chdir(RAIZ)
+            os.execve(sys.executable, ORDEN, dict(os.environ))
+        finally:
+            os._exit(127)
+    try:
+        menu = Conversacion(terminal, terminal)
+        menu.esperar(PROMPT)
+        menu.escribir("2")
+        menu.esperar("Username: ")
+        menu.escribir("eco_visible")
+        menu.esperar("Contraseña (8 a 128 caracteres, no se ve al escribir): ")
+        menu.escribir(password)
+        menu.esperar("Usuario agregado con id 1.")
+        menu.esperar(PROMPT)
+        menu.escribir("0")
+        menu.resto()
+        _, estado = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(terminal)
+
+    assert os.waitstatus_to_exitcode(estado) == 0, menu.todo()
+    pantalla = menu.todo()
+    assert "eco_visible" in pantalla  # la terminal sí repite lo que no es contraseña
+    assert password not in pantalla
+    assert UsuarioDAO.autenticar("eco_visible", password) == Usuario(1, "eco_visible")
+
+
+# --- el servidor ----------------------------------------------------------------------
+
+
+def test_servidor_inalcanzable_al_inicio_nombra_host_y_puerto_y_sale_con_1():
+    with socket.socket() as sin_escuchar:
+        sin_escuchar.bind(("127.0.0.1", 0))  # puerto ocupado por nadie que escuche
+        puerto = sin_escuchar.getsockname()[1]
+        entorno = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(puerto)}
+
+        resultado = ejecutar_menu("1\n0\n", entorno)
+
+    assert resultado.estado == 1
+    assert f"127.0.0.1:{puerto}" in resultado.errores
+    assert "Traceback" not in resultado.salida + resultado.errores
+    assert PROMPT not in resultado.salida
+
+
+class SesionConParada(NamedTuple):
+    antes: str
+    parado_listar: str
+    parado_agregar: str
+    de_nuevo_listar: str
+    salir: str
+    estado: int
+    errores: str
+    ociosa: float  # segundos sin usar la conexión del pool cuando se pidió con el servidor parado
+
+
+@pytest.fixture(scope="module")
+def sesion_con_servidor_parado(tmp_path_factory) -> SesionConParada:
+    """Una sesión con un servidor propio que se detiene a mitad y vuelve a arrancar."""
+    directorio = tmp_path_factory.mktemp("servidor_parado")
+    servidor = ServidorEmbebido(directorio / "datos")
+    en_marcha = True
+    try:
+        configuracion = servidor.configurar(Configuracion(embebido=False, base="menu"))
+        crear_base_si_falta(configuracion)
+        entorno = {
+            **os.environ,
+            "DB_HOST": configuracion.host,
+            "DB_PORT": str(configuracion.puerto),
+            "DB_NAME": configuracion.base,
+            "DB_USER": configuracion.usuario,
+            "DB_PASSWORD": "",
+            "LOG_FILE": str(directorio / "menu.log"),
+        }
+        with menu_interactivo(entorno, directorio / "errores.txt") as (proceso, menu):
+            menu.esperar(PROMPT)
+            menu.escribir("2", "ana", "clave-de-ana")
+            antes = menu.esperar(PROMPT)
+            ultimo_uso = time.monotonic()
+
+            servidor.detener()
+            en_marcha = False
+            ociosa = time.monotonic() - ultimo_uso
+            menu.escribir("1")
+            parado_listar = menu.esperar(PROMPT)
+            menu.escribir("2", "bruno", "clave-de-bruno")
+            parado_agregar = menu.esperar(PROMPT)
+
+            servidor.arrancar()
+            en_marcha = True
+            menu.escribir("1")
+            de_nuevo_listar = menu.esperar(PROMPT)
+            menu.escribir("0")
+            salir = menu.resto()
+            estado = proceso.wait(ESPERA)
+    finally:
+        if en_marcha:
+            servidor.detener()
+    return SesionConParada(
+        antes,
+        parado_listar,
+        parado_agregar,
+        de_nuevo_listar,
+        salir,
+        estado,
+        (directorio / "errores.txt").read_text(encoding="utf-8"),
+        ociosa,
+    )
+
+
+def test_servidor_parado_a_mitad_avisa_sigue_y_al_volver_la_opcion_funciona(
+    sesion_con_servidor_parado,
+):
+    sesion = sesion_con_servidor_parado
+
+    assert "Usuario agregado con id 1." in sesion.antes
+    for respuesta in (sesion.parado_listar, sesion.parado_agregar):
+        assert "Sin conexión con la base de datos:" in respuesta
+        assert "El menú sigue abierto: cuando el servidor vuelva, repita la opción." in respuesta
+        assert "Traceback" not in respuesta
+    # bruno no se guardó: al volver el servidor solo está ana.
+    assert "     1  ana\nTotal: 1 usuario.\n" in sesion.de_nuevo_listar
+    assert sesion.salir == "Hasta luego.\n"
+    assert sesion.estado == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fallo de la biblioteca (no del menú): CursorDelPool._deshacer avisa con "
+    "exc_info=True y el manejador de consola de configurar_logging muestra la traza",
+)
+def test_servidor_parado_a_mitad_no_muestra_trazas_en_la_consola(sesion_con_servidor_parado):
+    sesion = sesion_con_servidor_parado
+    if sesion.ociosa >= VALIDAR_SI_INACTIVA:
+        # El pool validó la conexión ociosa antes de usarla (parar el servidor tardó): el
+        # caso que produce la traza (la consulta falla y el rollback también) no se dio.
+        pytest.skip(f"parar el servidor tardó {sesion.ociosa:.1f} s")
+
+    assert "Traceback" not in sesion.errores

@@ -1,0 +1,793 @@
+"""Tests de `UsuarioDAO` contra un PostgreSQL real: CRUD, validación, duplicados,
+transacciones, iteración por lotes, conexión perdida y autenticación."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from acceso_datos import conexion as modulo_conexion
+from acceso_datos import seguridad
+from acceso_datos.conexion import Conexion
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
+from acceso_datos.esquema import crear_esquema
+from acceso_datos.seguridad import generar_hash, verificar_password
+from acceso_datos.servidor_embebido import ServidorEmbebido
+from acceso_datos.usuario import Usuario
+from acceso_datos.usuario_dao import UsuarioDAO
+
+pytestmark = pytest.mark.usefixtures("base_limpia")
+
+RAIZ = Path(__file__).resolve().parent.parent
+PASSWORD = "Secreto-Muy-Visible-123"
+OTRA_PASSWORD = "Otra-Clave-Distinta-456"
+
+USERNAMES_HOSTILES = [
+    "' OR '1'='1",
+    "x'; DROP TABLE usuario; --",
+    "ñandú😀",
+    "名前",
+    'a"b\\c%_',
+    "a" * 50,
+    "😀" * 50,
+]
+
+# (campo que debe nombrar el mensaje, username, password)
+DATOS_INVALIDOS = [
+    pytest.param("username", None, PASSWORD, id="username_none"),
+    pytest.param("username", "", PASSWORD, id="username_vacio"),
+    pytest.param("username", "   ", PASSWORD, id="username_en_blanco"),
+    pytest.param("username", "a" * 51, PASSWORD, id="username_51_caracteres"),
+    pytest.param("username", "ana\x00", PASSWORD, id="username_con_nul"),
+    pytest.param("username", "ana\nbea", PASSWORD, id="username_con_salto_de_linea"),
+    pytest.param("username", "ana\tbea", PASSWORD, id="username_con_tabulador"),
+    pytest.param("password", "nueva", None, id="password_none"),
+    pytest.param("password", "nueva", "x" * 7, id="password_7_caracteres"),
+    pytest.param("password", "nueva", "x" * 129, id="password_129_caracteres"),
+]
+
+
+# --- ayudas -------------------------------------------------------------------------
+
+
+def _crear(username: str, password: str = PASSWORD) -> Usuario:
+    usuario = Usuario(username=username, password=password)
+    UsuarioDAO.insertar(usuario)
+    return usuario
+
+
+def _filas() -> list[tuple]:
+    """La tabla entera, hash incluido, leída sin pasar por el DAO."""
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT id_usuario, username, password FROM usuario ORDER BY id_usuario")
+        return cursor.fetchall()
+
+
+def _estado_de_la_secuencia() -> tuple:
+    """Si cambia, es que llegó a ejecutarse un INSERT (aunque fallara)."""
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM usuario_id_usuario_seq")
+        return cursor.fetchone()
+
+
+def _en_uso() -> int:
+    return Conexion.estadisticas()["en_uso"]
+
+
+def _pid_de_la_proxima_conexion() -> int:
+    # El pool guarda las libres como una pila: la que se acaba de devolver es la
+    # primera que se presta después.
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def matar_backend(base_limpia, monkeypatch):
+    """Termina un proceso del servidor desde una conexión aparte, fuera del pool."""
+    # Así el pool presta sin comprobarla la conexión recién usada (< 1 s) aunque la
+    # máquina vaya lenta: es justo el caso en que el DAO descubre la conexión perdida.
+    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", 3600.0)
+    administracion = psycopg2.connect(**base_limpia.parametros_conexion())
+    administracion.autocommit = True
+
+    def matar(pid: int) -> None:
+        with administracion.cursor() as cursor:
+            # Con plazo (PostgreSQL 14+), espera a que el proceso haya terminado.
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+            assert cursor.fetchone()[0], f"no se pudo terminar el proceso {pid}"
+
+    yield matar
+    administracion.close()
+
+
+# --- ida y vuelta de cada método ------------------------------------------------------
+
+
+def test_insertar_devuelve_1_asigna_el_id_y_olvida_la_password():
+    usuario = Usuario(username="ana", password=PASSWORD)
+
+    assert UsuarioDAO.insertar(usuario) == 1
+    assert usuario.id_usuario == 1
+    assert usuario.password is None
+    assert _filas()[0][:2] == (1, "ana")
+
+
+def test_buscar_por_id_y_por_username_devuelven_el_usuario_sin_password():
+    ana = _crear("ana")
+    _crear("bea")
+
+    for encontrado in (
+        UsuarioDAO.buscar_por_id(ana.id_usuario),
+        UsuarioDAO.buscar_por_username("ana"),
+    ):
+        assert (encontrado.id_usuario, encontrado.username, encontrado.password) == (
+            ana.id_usuario,
+            "ana",
+            None,
+        )
+
+
+@pytest.mark.parametrize("id_usuario", [99, 0, -1, 2**31, 2**70])
+def test_buscar_por_id_inexistente_o_fuera_de_rango_devuelve_none(id_usuario):
+    _crear("ana")
+
+    assert UsuarioDAO.buscar_por_id(id_usuario) is None
+
+
+@pytest.mark.parametrize("id_usuario", [None, "1", 1.0, True])
+def test_buscar_por_id_que_no_es_entero_lanza_datos_invalidos(id_usuario):
+    with pytest.raises(DatosInvalidosError, match="id_usuario"):
+        UsuarioDAO.buscar_por_id(id_usuario)
+
+
+@pytest.mark.parametrize("buscado", ["Ana", "ana ", "an%", "an_", "%", "' OR '1'='1"])
+def test_buscar_por_username_es_exacto_sin_comodines(buscado):
+    _crear("ana")
+
+    assert UsuarioDAO.buscar_por_username(buscado) is None
+
+
+@pytest.mark.parametrize("username", [None, "", "a" * 51, "ana\x00"])
+def test_buscar_por_username_invalido_lanza_datos_invalidos(username):
+    with pytest.raises(DatosInvalidosError, match="El campo username"):
+        UsuarioDAO.buscar_por_username(username)
+
+
+def test_contar_sigue_altas_y_bajas():
+    assert UsuarioDAO.contar() == 0
+    ana = _crear("ana")
+    _crear("bea")
+    assert UsuarioDAO.contar() == 2
+    UsuarioDAO.eliminar(ana)
+    assert UsuarioDAO.contar() == 1
+
+
+def test_seleccionar_en_tabla_vacia_devuelve_lista_vacia():
+    assert UsuarioDAO.seleccionar() == []
+    assert list(UsuarioDAO.iterar()) == []
+
+
+def _crear_desordenados() -> list[Usuario]:
+    """Usuarios cuyo orden alfabético no es el de id; el primero, además, modificado
+    (un UPDATE escribe la fila al final de la tabla, así que sin ORDER BY saldría el último)."""
+    usuarios = [_crear(nombre) for nombre in ("zoe", "ana", "mia", "bea", "eva")]
+    usuarios[0].username = "zoe2"
+    UsuarioDAO.actualizar(usuarios[0])
+    return usuarios
+
+
+def _ids_y_nombres(usuarios) -> list[tuple]:
+    return [(u.id_usuario, u.username) for u in usuarios]
+
+
+def test_seleccionar_devuelve_todos_ordenados_por_id_y_sin_password():
+    esperados = _ids_y_nombres(_crear_desordenados())
+
+    leidos = UsuarioDAO.seleccionar()
+
+    assert _ids_y_nombres(leidos) == esperados
+    assert all(usuario.password is None for usuario in leidos)
+
+
+@pytest.mark.parametrize("tamano_lote", [1, 2, 5, 1000])
+def test_iterar_devuelve_todos_ordenados_por_id_con_cualquier_tamano_de_lote(tamano_lote):
+    esperados = _ids_y_nombres(_crear_desordenados())
+
+    leidos = list(UsuarioDAO.iterar(tamano_lote))
+
+    assert _ids_y_nombres(leidos) == esperados
+    assert all(usuario.password is None for usuario in leidos)
+
+
+def test_seleccionar_pagina_recorre_la_tabla_en_orden_por_id():
+    esperados = _ids_y_nombres(_crear_desordenados())
+
+    paginas = [UsuarioDAO.seleccionar_pagina(2, desplazamiento) for desplazamiento in (0, 2, 4)]
+
+    assert [_ids_y_nombres(pagina) for pagina in paginas] == [
+        esperados[0:2],
+        esperados[2:4],
+        esperados[4:5],
+    ]
+    assert _ids_y_nombres(UsuarioDAO.seleccionar_pagina(3)) == esperados[:3]
+
+
+@pytest.mark.parametrize(("limite", "desplazamiento"), [(2, 5), (1, 6), (10, 1000), (2**62, 2**62)])
+def test_pagina_mas_alla_del_final_esta_vacia(limite, desplazamiento):
+    _crear_desordenados()
+
+    assert UsuarioDAO.seleccionar_pagina(limite, desplazamiento) == []
+
+
+@pytest.mark.parametrize(
+    ("campo", "limite", "desplazamiento"),
+    [
+        ("limite", 0, 0),
+        ("limite", -1, 0),
+        ("limite", None, 0),
+        ("limite", "2", 0),
+        ("limite", 2.0, 0),
+        ("limite", True, 0),
+        ("limite", 2**63, 0),
+        ("desplazamiento", 2, -1),
+        ("desplazamiento", 2, None),
+        ("desplazamiento", 2, "0"),
+        ("desplazamiento", 2, 1.5),
+    ],
+)
+def test_seleccionar_pagina_con_limite_o_desplazamiento_invalido_lanza_datos_invalidos(
+    campo, limite, desplazamiento
+):
+    with pytest.raises(DatosInvalidosError, match=f"El campo {campo} "):
+        UsuarioDAO.seleccionar_pagina(limite, desplazamiento)
+
+
+@pytest.mark.parametrize("tamano_lote", [0, -1, None, "10", 1.5])
+def test_iterar_con_tamano_de_lote_invalido_falla_al_llamarlo_sin_pedir_conexion(tamano_lote):
+    with pytest.raises(DatosInvalidosError, match="El campo tamano_lote "):
+        UsuarioDAO.iterar(tamano_lote)
+
+    assert _en_uso() == 0
+
+
+def test_actualizar_sin_password_cambia_el_username_y_conserva_el_hash():
+    ana = _crear("ana")
+    hash_antes = _filas()[0][2]
+
+    assert UsuarioDAO.actualizar(Usuario(ana.id_usuario, "ana_maria")) == 1
+
+    assert _filas() == [(ana.id_usuario, "ana_maria", hash_antes)]
+    assert UsuarioDAO.autenticar("ana_maria", PASSWORD) == Usuario(ana.id_usuario, "ana_maria")
+
+
+def test_actualizar_con_password_la_vieja_deja_de_valer_y_la_nueva_vale():
+    ana = _crear("ana")
+    hash_antes = _filas()[0][2]
+    cambio = Usuario(ana.id_usuario, "ana", OTRA_PASSWORD)
+
+    assert UsuarioDAO.actualizar(cambio) == 1
+
+    assert cambio.password is None
+    hash_despues = _filas()[0][2]
+    assert hash_despues != hash_antes and hash_despues.startswith("scrypt$")
+    assert UsuarioDAO.autenticar("ana", PASSWORD) is None
+    assert UsuarioDAO.autenticar("ana", OTRA_PASSWORD) == Usuario(ana.id_usuario, "ana")
+
+
+@pytest.mark.parametrize("id_usuario", [99, 0, -1, 2**31])
+def test_actualizar_un_id_inexistente_devuelve_0_y_no_cambia_nada(id_usuario):
+    _crear("ana")
+    antes = _filas()
+
+    assert UsuarioDAO.actualizar(Usuario(id_usuario, "bea", OTRA_PASSWORD)) == 0
+
+    assert _filas() == antes
+
+
+def test_eliminar_borra_y_devuelve_1_y_la_segunda_vez_0():
+    ana = _crear("ana")
+    bea = _crear("bea")
+
+    assert UsuarioDAO.eliminar(ana) == 1
+    assert UsuarioDAO.eliminar(ana) == 0
+    assert UsuarioDAO.eliminar(Usuario(id_usuario=2**40)) == 0
+    assert _ids_y_nombres(UsuarioDAO.seleccionar()) == [(bea.id_usuario, "bea")]
+
+
+@pytest.mark.parametrize("metodo", [UsuarioDAO.actualizar, UsuarioDAO.eliminar])
+@pytest.mark.parametrize("id_usuario", [None, "1", 1.5])
+def test_actualizar_o_eliminar_sin_id_entero_lanza_datos_invalidos(metodo, id_usuario):
+    _crear("ana")
+    antes = _filas()
+
+    with pytest.raises(DatosInvalidosError, match="El campo id_usuario "):
+        metodo(Usuario(id_usuario, "ana"))
+
+    assert _filas() == antes
+
+
+# --- contraseñas y autenticación ------------------------------------------------------
+
+
+def test_la_columna_password_guarda_un_hash_con_sal_y_nunca_el_texto_plano():
+    _crear("ana", PASSWORD)
+    _crear("bea", PASSWORD)
+
+    (_, _, hash_ana), (_, _, hash_bea) = _filas()
+
+    assert hash_ana != hash_bea
+    for guardado in (hash_ana, hash_bea):
+        assert PASSWORD not in guardado
+        prefijo, n, r, p, sal, derivada = guardado.split("$")
+        assert (prefijo, n, r, p) == ("scrypt", os.environ["PASSWORD_SCRYPT_N"], "8", "1")
+        assert verificar_password(PASSWORD, guardado)
+
+
+def test_autenticar_con_la_password_correcta_devuelve_el_usuario_sin_password():
+    ana = _crear("ana")
+
+    autenticado = UsuarioDAO.autenticar("ana", PASSWORD)
+
+    assert autenticado == Usuario(ana.id_usuario, "ana")
+    assert autenticado.password is None
+
+
+@pytest.mark.parametrize(
+    "intento", [OTRA_PASSWORD, PASSWORD.lower(), PASSWORD + " ", "", "' OR '1'='1"]
+)
+def test_autenticar_con_password_erronea_devuelve_none(intento):
+    _crear("ana")
+
+    assert UsuarioDAO.autenticar("ana", intento) is None
+
+
+@pytest.mark.parametrize("username", ["nadie", "ANA", "' OR '1'='1", "a" * 51, "", "ana\x00"])
+def test_autenticar_usuario_desconocido_devuelve_none(username):
+    _crear("ana")
+
+    assert UsuarioDAO.autenticar(username, PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [(None, PASSWORD), ("ana", None), (None, None), ("ana", 12345678), (b"ana", PASSWORD)],
+)
+def test_autenticar_sin_username_o_password_de_texto_lanza_datos_invalidos(username, password):
+    _crear("ana")
+
+    with pytest.raises(DatosInvalidosError, match="username y password"):
+        UsuarioDAO.autenticar(username, password)
+
+
+@pytest.fixture
+def derivaciones(monkeypatch) -> list[int]:
+    """Anota el N de cada derivación scrypt que se hace (y la hace de verdad)."""
+    anotadas = []
+    original = seguridad._scrypt
+
+    def anotar(password, sal, n, r, p):
+        anotadas.append(n)
+        return original(password, sal, n, r, p)
+
+    monkeypatch.setattr(seguridad, "_scrypt", anotar)
+    return anotadas
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ana", OTRA_PASSWORD), ("nadie", OTRA_PASSWORD), ("a" * 51, OTRA_PASSWORD)],
+    ids=["password_erronea", "usuario_desconocido", "username_invalido"],
+)
+def test_autenticar_fallido_hace_siempre_una_derivacion_scrypt_del_mismo_coste(
+    derivaciones, username, password
+):
+    _crear("ana")
+    UsuarioDAO.autenticar("nadie", PASSWORD)  # la primera vez se prepara el hash de relleno
+    derivaciones.clear()
+
+    assert UsuarioDAO.autenticar(username, password) is None
+
+    assert derivaciones == [int(os.environ["PASSWORD_SCRYPT_N"])]
+
+
+def test_autenticar_tarda_parecido_con_usuario_desconocido_y_con_password_erronea(monkeypatch):
+    # Un coste algo mayor para que scrypt (~20 ms) domine sobre el viaje a la base.
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", str(2**13))
+    _crear("ana")
+    UsuarioDAO.autenticar("nadie", PASSWORD)  # prepara el hash de relleno
+
+    def mejor_tiempo(username: str) -> float:
+        tiempos = []
+        for _ in range(5):
+            inicio = time.perf_counter()
+            assert UsuarioDAO.autenticar(username, OTRA_PASSWORD) is None
+            tiempos.append(time.perf_counter() - inicio)
+        return min(tiempos)
+
+    erronea, desconocido = mejor_tiempo("ana"), mejor_tiempo("nadie")
+
+    # Cota generosa: sin la verificación de relleno, el desconocido tardaría ~1/50.
+    assert desconocido > 0.4 * erronea, (desconocido, erronea)
+
+
+# --- entradas inválidas, hostiles y duplicadas ------------------------------------------
+
+
+@pytest.mark.parametrize(("campo", "username", "password"), DATOS_INVALIDOS)
+def test_insertar_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(campo, username, password):
+    _crear("ana")
+    filas, secuencia = _filas(), _estado_de_la_secuencia()
+
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} ") as error:
+        UsuarioDAO.insertar(Usuario(username=username, password=password))
+
+    assert isinstance(error.value, ValueError)
+    assert PASSWORD not in str(error.value)
+    assert _filas() == filas
+    assert _estado_de_la_secuencia() == secuencia  # no llegó a ejecutarse ningún SQL
+
+
+@pytest.mark.parametrize(
+    ("campo", "username", "password"),
+    # Sin password, actualizar conserva la contraseña: no es un error.
+    [caso for caso in DATOS_INVALIDOS if caso.id != "password_none"],
+)
+def test_actualizar_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(
+    campo, username, password
+):
+    ana = _crear("ana")
+    filas = _filas()
+
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+        UsuarioDAO.actualizar(Usuario(ana.id_usuario, username, password))
+
+    assert _filas() == filas
+
+
+@pytest.mark.parametrize("username", USERNAMES_HOSTILES)
+def test_username_hostil_o_internacional_va_y_vuelve_exacto(username):
+    _crear("ana")
+    usuario = _crear(username)
+
+    assert UsuarioDAO.buscar_por_id(usuario.id_usuario).username == username
+    assert UsuarioDAO.buscar_por_username(username).id_usuario == usuario.id_usuario
+    assert [u.username for u in UsuarioDAO.seleccionar()] == ["ana", username]
+    assert [u.username for u in UsuarioDAO.iterar()] == ["ana", username]
+    assert UsuarioDAO.autenticar(username, PASSWORD) == Usuario(usuario.id_usuario, username)
+    assert _filas()[1][1] == username
+    assert UsuarioDAO.contar() == 2  # la tabla sigue ahí y nada más coincidió
+
+
+@pytest.mark.parametrize("username", USERNAMES_HOSTILES)
+def test_actualizar_a_un_username_hostil_lo_guarda_exacto(username):
+    ana = _crear("ana")
+
+    assert UsuarioDAO.actualizar(Usuario(ana.id_usuario, username)) == 1
+
+    assert _filas()[0][1] == username
+    assert UsuarioDAO.buscar_por_username(username) == Usuario(ana.id_usuario, username)
+
+
+@pytest.mark.parametrize("username", ["ana", "' OR '1'='1", "ñandú😀"])
+def test_insertar_username_duplicado_lanza_registro_duplicado_y_no_pierde_nada(username):
+    original = _crear(username)
+    _crear("bea")
+    filas = _filas()
+    repetido = Usuario(username=username, password=OTRA_PASSWORD)
+
+    with pytest.raises(RegistroDuplicadoError) as error:
+        UsuarioDAO.insertar(repetido)
+
+    assert username in str(error.value)
+    assert OTRA_PASSWORD not in str(error.value)
+    assert repetido.id_usuario is None
+    assert _filas() == filas
+    assert UsuarioDAO.contar() == 2
+    assert UsuarioDAO.autenticar(username, PASSWORD) == Usuario(original.id_usuario, username)
+    assert UsuarioDAO.autenticar(username, OTRA_PASSWORD) is None
+
+
+def test_actualizar_a_un_username_ocupado_lanza_registro_duplicado_y_no_pierde_nada():
+    _crear("ana")
+    bea = _crear("bea")
+    filas = _filas()
+
+    with pytest.raises(RegistroDuplicadoError, match="'ana'"):
+        UsuarioDAO.actualizar(Usuario(bea.id_usuario, "ana", OTRA_PASSWORD))
+
+    assert _filas() == filas
+    assert UsuarioDAO.autenticar("bea", PASSWORD) == Usuario(bea.id_usuario, "bea")
+
+
+# --- transacciones de varias llamadas ---------------------------------------------------
+
+
+def _fallar_por_duplicado(cursor):
+    # "bea" se insertó antes en la misma transacción.
+    UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD), cursor=cursor)
+
+
+def _fallar_por_dato_invalido(cursor):
+    UsuarioDAO.insertar(Usuario(username="", password=PASSWORD), cursor=cursor)
+
+
+def _fallar_por_error_propio(cursor):
+    raise RuntimeError("fallo de la aplicación a mitad de la transacción")
+
+
+@pytest.mark.parametrize(
+    ("fallar", "error_esperado"),
+    [
+        (_fallar_por_duplicado, RegistroDuplicadoError),
+        (_fallar_por_dato_invalido, DatosInvalidosError),
+        (_fallar_por_error_propio, RuntimeError),
+    ],
+    ids=["duplicado", "dato_invalido", "error_propio"],
+)
+def test_transaccion_de_varias_llamadas_que_falla_a_mitad_no_deja_nada(fallar, error_esperado):
+    ana = _crear("ana")
+    antes = _filas()
+
+    with pytest.raises(error_esperado), CursorDelPool() as cursor:
+        UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD), cursor=cursor)
+        UsuarioDAO.actualizar(Usuario(ana.id_usuario, "ana2", OTRA_PASSWORD), cursor=cursor)
+        UsuarioDAO.eliminar(ana, cursor=cursor)
+        fallar(cursor)
+        UsuarioDAO.insertar(Usuario(username="eva", password=PASSWORD), cursor=cursor)
+
+    assert _filas() == antes
+
+
+def test_transaccion_de_varias_llamadas_que_va_bien_lo_deja_todo():
+    ana = _crear("ana")
+    bea = _crear("bea")
+
+    with CursorDelPool() as cursor:
+        UsuarioDAO.insertar(Usuario(username="eva", password=PASSWORD), cursor=cursor)
+        UsuarioDAO.actualizar(Usuario(ana.id_usuario, "ana2", OTRA_PASSWORD), cursor=cursor)
+        UsuarioDAO.eliminar(bea, cursor=cursor)
+
+    assert [u.username for u in UsuarioDAO.seleccionar()] == ["ana2", "eva"]
+    assert UsuarioDAO.autenticar("ana2", OTRA_PASSWORD) is not None
+
+
+def test_llamadas_con_cursor_ven_sus_cambios_y_nadie_mas_hasta_el_final_del_with():
+    with CursorDelPool() as cursor:
+        UsuarioDAO.insertar(Usuario(username="ana", password=PASSWORD), cursor=cursor)
+
+        assert UsuarioDAO.contar(cursor=cursor) == 1
+        assert UsuarioDAO.buscar_por_username("ana", cursor=cursor) is not None
+        assert [u.username for u in UsuarioDAO.iterar(cursor=cursor)] == ["ana"]
+        assert [u.username for u in UsuarioDAO.seleccionar_pagina(5, cursor=cursor)] == ["ana"]
+        assert UsuarioDAO.autenticar("ana", PASSWORD, cursor=cursor) is not None
+        assert UsuarioDAO.contar() == 0  # otra conexión: el DAO no confirmó nada
+
+    assert UsuarioDAO.contar() == 1
+
+
+# --- iterar: memoria y devolución de la conexión ----------------------------------------
+
+
+@pytest.mark.parametrize("forma", ["close", "del"])
+def test_iterar_abandonado_a_mitad_devuelve_la_conexion(forma):
+    for numero in range(6):
+        _crear(f"usuario{numero}")
+    iterador = UsuarioDAO.iterar(tamano_lote=2)
+
+    assert next(iterador).username == "usuario0"
+    assert _en_uso() == 1
+
+    if forma == "close":
+        iterador.close()
+    else:
+        del iterador  # la única referencia: el generador se cierra al recogerse
+    assert _en_uso() == 0
+    assert UsuarioDAO.contar() == 6
+
+
+def test_iterar_que_no_se_empieza_no_pide_conexion():
+    _crear("ana")
+    iterador = UsuarioDAO.iterar()
+
+    assert _en_uso() == 0
+    iterador.close()
+    assert _en_uso() == 0
+
+
+def test_error_del_codigo_que_consume_iterar_devuelve_la_conexion():
+    _crear("ana")
+    _crear("bea")
+
+    def consumir():
+        for _usuario in UsuarioDAO.iterar(tamano_lote=1):
+            raise RuntimeError("fallo al procesar un usuario")
+
+    with pytest.raises(RuntimeError):
+        consumir()
+
+    assert _en_uso() == 0
+
+
+def test_iterar_que_pierde_la_conexion_lanza_conexion_error_y_la_devuelve(matar_backend):
+    for numero in range(10):
+        _crear(f"usuario{numero}")
+    pid = _pid_de_la_proxima_conexion()
+    iterador = UsuarioDAO.iterar(tamano_lote=2)
+    next(iterador)
+
+    matar_backend(pid)
+    with pytest.raises(ConexionError, match="Se perdió la conexión"):
+        for _usuario in iterador:
+            pass
+
+    assert _en_uso() == 0
+    assert UsuarioDAO.contar() == 10  # el pool abre otra conexión sin problema
+
+
+FILAS_GRANDES = 100_000
+# Generosa frente a un lote de 1000 filas (unos cientos de KiB), pero por debajo de lo que
+# crece un cursor del cliente, que guarda la tabla entera en libpq (~10 MiB aquí).
+COTA_CRECIMIENTO_KIB = 4 * 1024
+
+PROGRAMA_MEMORIA = """
+import json, resource, sys
+from acceso_datos.conexion import Conexion
+from acceso_datos.usuario_dao import UsuarioDAO
+
+def rss_maximo_kib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # en Linux, KiB
+
+UsuarioDAO.contar()  # importaciones, pool y conexión: la línea base
+base = rss_maximo_kib()
+if sys.argv[1] == "iterar":
+    usuarios = UsuarioDAO.iterar()
+else:
+    usuarios = UsuarioDAO.seleccionar()
+filas = ordenadas = anterior = 0
+for usuario in usuarios:
+    filas += 1
+    ordenadas += usuario.id_usuario > anterior
+    anterior = usuario.id_usuario
+crecimiento = rss_maximo_kib() - base
+Conexion.cerrar_conexiones()
+print(json.dumps({"filas": filas, "ordenadas": ordenadas, "crecimiento_kib": crecimiento}))
+"""
+
+
+def _medir_memoria_en_subproceso(metodo: str) -> dict:
+    """Recorre la tabla en un proceso nuevo y devuelve cuánto creció su RSS máximo."""
+    # Linux conserva el RSS máximo a través de exec: lanzado desde pytest, que ya ocupa
+    # decenas de MiB, el hijo heredaría ese máximo como suelo y taparía el crecimiento.
+    # Con un `sh` intermedio, el hijo nace de un fork de un proceso pequeño.
+    resultado = subprocess.run(
+        ["sh", "-c", '"$@"; exit $?', "sh", sys.executable, "-c", PROGRAMA_MEMORIA, metodo],
+        cwd=RAIZ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert resultado.returncode == 0, resultado.stderr
+    return json.loads(resultado.stdout.splitlines()[-1])
+
+
+@pytest.mark.lento
+def test_iterar_100000_filas_mantiene_la_memoria_plana():
+    with CursorDelPool() as cursor:
+        # Un solo INSERT ... SELECT: 100 000 insertar() tardarían minutos en scrypt.
+        cursor.execute(
+            "INSERT INTO usuario (username, password) "
+            "SELECT 'usuario_' || lpad(i::text, 42, '0'), %s "
+            "FROM generate_series(1, %s) AS i",
+            (generar_hash("relleno-123"), FILAS_GRANDES),
+        )
+
+    iterar = _medir_memoria_en_subproceso("iterar")
+    seleccionar = _medir_memoria_en_subproceso("seleccionar")
+    print(f"\nRSS máximo sobre la línea base: iterar {iterar}, seleccionar {seleccionar}")
+
+    assert iterar["filas"] == iterar["ordenadas"] == FILAS_GRANDES
+    assert seleccionar["filas"] == FILAS_GRANDES
+    assert iterar["crecimiento_kib"] < COTA_CRECIMIENTO_KIB
+    # El instrumento detecta el crecimiento: con las 100 000 filas en memoria sí se pasa.
+    assert seleccionar["crecimiento_kib"] > COTA_CRECIMIENTO_KIB
+
+
+# --- servidor perdido -----------------------------------------------------------------
+
+LLAMADAS = [
+    pytest.param(lambda ana: UsuarioDAO.seleccionar(), id="seleccionar"),
+    pytest.param(lambda ana: UsuarioDAO.seleccionar_pagina(10), id="seleccionar_pagina"),
+    pytest.param(lambda ana: list(UsuarioDAO.iterar()), id="iterar"),
+    pytest.param(lambda ana: UsuarioDAO.buscar_por_id(ana.id_usuario), id="buscar_por_id"),
+    pytest.param(lambda ana: UsuarioDAO.buscar_por_username("ana"), id="buscar_por_username"),
+    pytest.param(lambda ana: UsuarioDAO.contar(), id="contar"),
+    pytest.param(
+        lambda ana: UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD)),
+        id="insertar",
+    ),
+    pytest.param(
+        lambda ana: UsuarioDAO.actualizar(Usuario(ana.id_usuario, "ana2", OTRA_PASSWORD)),
+        id="actualizar",
+    ),
+    pytest.param(lambda ana: UsuarioDAO.eliminar(ana), id="eliminar"),
+    pytest.param(lambda ana: UsuarioDAO.autenticar("ana", PASSWORD), id="autenticar"),
+]
+
+
+@pytest.mark.parametrize("llamar", LLAMADAS)
+def test_conexion_perdida_durante_una_llamada_lanza_conexion_error_y_no_deja_nada(
+    matar_backend, llamar
+):
+    ana = _crear("ana")
+    antes = _filas()
+    matar_backend(_pid_de_la_proxima_conexion())
+
+    with pytest.raises(ConexionError, match="Se perdió la conexión"):
+        llamar(ana)
+
+    assert _en_uso() == 0
+    assert _filas() == antes
+
+
+def test_conexion_perdida_a_mitad_de_una_transaccion_no_deja_nada(matar_backend):
+    _crear("ana")
+    antes = _filas()
+
+    with pytest.raises(ConexionError), CursorDelPool() as cursor:
+        UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD), cursor=cursor)
+        cursor.execute("SELECT pg_backend_pid()")
+        matar_backend(cursor.fetchone()[0])
+        UsuarioDAO.insertar(Usuario(username="eva", password=PASSWORD), cursor=cursor)
+
+    assert _en_uso() == 0
+    assert _filas() == antes
+
+
+@pytest.mark.lento
+def test_servidor_parado_lanza_conexion_error_y_al_volver_no_hay_nada_a_medias(monkeypatch):
+    # Fuera de tmp_path a propósito: cada pytest que arranca deja /tmp/pytest-of-<usuario>
+    # en modo 700, y si hay otra sesión en marcha el servidor (otro usuario del sistema
+    # cuando se ejecuta como root) pierde el acceso a sus datos a mitad del test.
+    directorio = Path(tempfile.mkdtemp(prefix="acceso_datos_servidor_parado_"))
+    servidor = ServidorEmbebido(directorio / "datos")
+    en_marcha = True
+    try:
+        monkeypatch.setenv("DB_HOST", servidor.socket)
+        monkeypatch.setenv("DB_PORT", str(servidor.puerto))
+        monkeypatch.setenv("DB_USER", "postgres")
+        monkeypatch.setenv("DB_PASSWORD", "")
+        monkeypatch.setenv("DB_NAME", "postgres")
+        monkeypatch.setenv("DB_CONNECT_TIMEOUT", "2")
+        Conexion.cerrar_conexiones()  # el próximo pool lee esta configuración
+        crear_esquema()
+        ana = _crear("ana")
+
+        servidor.detener()
+        en_marcha = False
+        # Primero con la conexión que el pool ya tenía; después sin poder abrir otra.
+        with pytest.raises(ConexionError):
+            UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD))
+        assert _en_uso() == 0
+        with pytest.raises(ConexionError):
+            UsuarioDAO.actualizar(Usuario(ana.id_usuario, "ana2", OTRA_PASSWORD))
+        assert _en_uso() == 0
+
+        servidor.arrancar()
+        en_marcha = True
+        assert _ids_y_nombres(UsuarioDAO.seleccionar()) == [(ana.id_usuario, "ana")]
+        assert UsuarioDAO.autenticar("ana", PASSWORD) is not None
+    finally:
+        Conexion.cerrar_conexiones()
+        if en_marcha:
+            servidor.detener()
+        shutil.rmtree(directorio, ignore_errors=True)
