@@ -84,6 +84,8 @@ class PoolConexiones:
         espera = None
         with self._candado:
             self._comprobar_abierto()
+            # En cada préstamo, no solo al agotarse: una fuga debe verse aunque sobren conexiones.
+            self._avisar_fugas()
             if self._libres:
                 conexion = self._libres.pop()
                 self._prestadas.add(conexion)
@@ -93,7 +95,6 @@ class PoolConexiones:
             else:
                 espera = _Espera()
                 self._esperando.append(espera)
-                self._avisar_fugas()
         if espera is not None:
             conexion = self._esperar(espera, timeout)
 

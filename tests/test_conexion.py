@@ -1,0 +1,652 @@
+"""Tests del pool `Conexion` contra un PostgreSQL real: espera, reutilización, validación,
+recorte por inactividad, fallos del servidor, estadísticas y avisos en el log."""
+
+import logging
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+import pytest
+from psycopg2 import extensions
+
+from acceso_datos.conexion import AVISO_ESPERA, VALIDAR_SI_INACTIVA, Conexion
+from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
+from acceso_datos.servidor_embebido import ServidorEmbebido
+
+APLICACION = "acceso_datos_tests"  # DB_APPLICATION_NAME que fija conftest.py
+CLAVES_ESTADISTICAS = {"minimo", "maximo", "en_uso", "libres", "esperando"}
+CONTRASENA_UNICA = "clave-que-no-debe-verse-7f3a9c"
+COTA_CUELGUE = 10.0  # segundos: pasar de aquí es un cuelgue, no lentitud
+
+
+# --- ayudas ----------------------------------------------------------------------------
+
+
+def _configurar_pool(monkeypatch, **variables: str) -> None:
+    """Cambia variables DB_POOL_* y olvida el pool para que el siguiente las lea."""
+    for nombre, valor in variables.items():
+        monkeypatch.setenv(nombre, valor)
+    Conexion.cerrar_conexiones()
+
+
+def _esperar_hasta(condicion, plazo: float = COTA_CUELGUE, que: str = "la condición") -> None:
+    """Sondeo acotado: vuelve en cuanto `condicion()` es cierta; falla pasado `plazo`."""
+    limite = time.monotonic() + plazo
+    while not condicion():
+        if time.monotonic() > limite:
+            raise AssertionError(f"no se cumplió {que} en {plazo} s")
+        time.sleep(0.005)
+
+
+def _esperando(numero: int):
+    return lambda: Conexion.estadisticas()["esperando"] == numero
+
+
+def _pid(conexion) -> int:
+    with conexion.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _backends(observador) -> set[int]:
+    """Pids de los procesos del servidor abiertos por el pool en la base de pruebas."""
+    with observador.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            (APLICACION,),
+        )
+        return {fila[0] for fila in cursor.fetchall()}
+
+
+def _terminar_backend(observador, pid: int) -> None:
+    """Mata el proceso del servidor y espera (hasta 5 s) a que haya terminado."""
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        assert cursor.fetchone()[0], f"el backend {pid} no terminó"
+
+
+def _esperar_a_superar(instante: float, segundos: float) -> None:
+    """Deja pasar el tiempo que se está probando (inactividad, retención, espera)."""
+    restante = instante + segundos + 0.1 - time.monotonic()
+    if restante > 0:
+        time.sleep(restante)
+
+
+def _puerto_cerrado() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def observador(base_limpia):
+    """Conexión directa, fuera del pool y con otro application_name, para mirar el servidor."""
+    parametros = base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
+    conexion = psycopg2.connect(**parametros)
+    conexion.autocommit = True  # cada consulta a pg_stat_activity ve el estado actual
+    yield conexion
+    conexion.close()
+
+
+@pytest.fixture
+def entorno_aparte(servidor_de_pruebas, monkeypatch):
+    """Para tests que apuntan el pool a otro servidor: al final se cierra ese pool."""
+    yield monkeypatch
+    Conexion.cerrar_conexiones()
+
+
+@pytest.fixture
+def servidor_propio(entorno_aparte, tmp_path):
+    """Un PostgreSQL embebido solo para este test, que el test puede parar y arrancar."""
+    servidor = ServidorEmbebido(tmp_path / "datos")
+    try:
+        entorno_aparte.setenv("DB_HOST", servidor.socket)
+        entorno_aparte.setenv("DB_PORT", str(servidor.puerto))
+        entorno_aparte.setenv("DB_NAME", "postgres")
+        entorno_aparte.setenv("DB_USER", "postgres")
+        entorno_aparte.setenv("DB_PASSWORD", CONTRASENA_UNICA)  # auth trust: no se usa
+        Conexion.cerrar_conexiones()
+        yield servidor
+    finally:
+        Conexion.cerrar_conexiones()
+        servidor.arrancar()  # no hace nada si sigue en marcha; detener() exige que lo esté
+        servidor.detener()
+
+
+# --- espera y límite de tiempo -----------------------------------------------------------
+
+
+def test_sexta_conexion_espera_y_agota_el_tiempo(base_limpia):
+    prestadas = [Conexion.obtener_conexion() for _ in range(5)]
+    try:
+        inicio = time.monotonic()
+        with pytest.raises(PoolAgotadoError) as error:
+            Conexion.obtener_conexion(timeout=0.5)
+        esperado = time.monotonic() - inicio
+        assert 0.45 <= esperado < COTA_CUELGUE  # esperó de verdad, y no se colgó
+        mensaje = str(error.value)
+        assert "5 conexiones" in mensaje
+        assert "0.5 s" in mensaje
+        assert "DB_POOL_MAX" in mensaje  # dice qué hacer
+        assert Conexion.estadisticas()["esperando"] == 0
+    finally:
+        for conexion in prestadas:
+            Conexion.liberar_conexion(conexion)
+
+
+def test_sin_timeout_explicito_se_espera_db_pool_timeout(base_limpia, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1", DB_POOL_TIMEOUT="0.3")
+    retenida = Conexion.obtener_conexion()
+    try:
+        inicio = time.monotonic()
+        with pytest.raises(PoolAgotadoError, match=r"esperar 0\.3 s"):
+            Conexion.obtener_conexion()
+        assert 0.25 <= time.monotonic() - inicio < COTA_CUELGUE
+    finally:
+        Conexion.liberar_conexion(retenida)
+
+
+def test_un_hilo_en_espera_despierta_cuando_se_devuelve_una_conexion(base_limpia, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    obtenida = threading.Event()
+    recibidas = []
+
+    def esperar_conexion():
+        conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        recibidas.append(conexion)
+        obtenida.set()
+        Conexion.liberar_conexion(conexion)
+
+    with ThreadPoolExecutor(max_workers=1) as ejecutor:
+        try:
+            futuro = ejecutor.submit(esperar_conexion)
+            _esperar_hasta(_esperando(1), que="un hilo esperando")
+            assert not obtenida.is_set()
+        finally:
+            Conexion.liberar_conexion(retenida)
+        assert obtenida.wait(COTA_CUELGUE), "el hilo en espera no despertó"
+        futuro.result(timeout=COTA_CUELGUE)
+    assert recibidas == [retenida]  # se la pasaron en mano, sin abrir otra
+
+
+def test_los_que_esperan_reciben_conexion_por_orden_de_llegada(base_limpia, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    orden = []
+
+    def esperar_turno(numero: int) -> None:
+        conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        orden.append(numero)
+        Conexion.liberar_conexion(conexion)
+
+    with ThreadPoolExecutor(max_workers=5) as ejecutor:
+        futuros = []
+        try:
+            for numero in range(5):
+                futuros.append(ejecutor.submit(esperar_turno, numero))
+                _esperar_hasta(_esperando(numero + 1), que=f"{numero + 1} hilos esperando")
+        finally:
+            Conexion.liberar_conexion(retenida)
+        for futuro in futuros:
+            futuro.result(timeout=COTA_CUELGUE)
+    assert orden == [0, 1, 2, 3, 4]
+
+
+def test_treinta_y_dos_hilos_comparten_tres_conexiones_sin_errores(observador, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MAX="3")
+    hilos, operaciones = 32, 20
+    candado = threading.Lock()
+    dentro = pico = 0
+    pids_usados: set[int] = set()
+    salida = threading.Barrier(hilos, timeout=COTA_CUELGUE)
+
+    def trabajar() -> int:
+        nonlocal dentro, pico
+        salida.wait()  # todos a la vez, para que de verdad compitan
+        for _ in range(operaciones):
+            conexion = Conexion.obtener_conexion()
+            try:
+                with candado:
+                    dentro += 1
+                    pico = max(pico, dentro)
+                pid = _pid(conexion)
+                conexion.commit()
+                with candado:
+                    dentro -= 1  # antes de devolverla: después ya puede tenerla otro
+                    pids_usados.add(pid)
+            finally:
+                Conexion.liberar_conexion(conexion)
+        return operaciones
+
+    pico_en_uso = pico_backends = 0
+    with ThreadPoolExecutor(max_workers=hilos) as ejecutor:
+        futuros = [ejecutor.submit(trabajar) for _ in range(hilos)]
+        while not all(futuro.done() for futuro in futuros):
+            pico_en_uso = max(pico_en_uso, Conexion.estadisticas()["en_uso"])
+            pico_backends = max(pico_backends, len(_backends(observador)))
+        hechas = sum(futuro.result(timeout=COTA_CUELGUE) for futuro in futuros)
+
+    assert hechas == hilos * operaciones
+    assert 1 <= pico <= 3
+    assert pico_en_uso <= 3
+    assert pico_backends <= 3
+    assert len(pids_usados) <= 3  # nunca se reconectó: siempre los mismos tres procesos
+    estadisticas = Conexion.estadisticas()
+    assert estadisticas["en_uso"] == 0
+    assert estadisticas["esperando"] == 0
+    assert len(_backends(observador)) <= 3
+
+
+# --- estadísticas ----------------------------------------------------------------------
+
+
+def test_estadisticas_tienen_exactamente_las_claves_fijadas(base_limpia):
+    estadisticas = Conexion.estadisticas()
+    assert set(estadisticas) == CLAVES_ESTADISTICAS
+    assert estadisticas == {"minimo": 1, "maximo": 5, "en_uso": 0, "libres": 1, "esperando": 0}
+
+
+def test_estadisticas_exactas_con_hilos_reteniendo_y_esperando(base_limpia, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MIN="1", DB_POOL_MAX="5")
+    retenedores, en_espera = 3, 2
+    todos_dentro = threading.Barrier(retenedores + 1, timeout=COTA_CUELGUE)
+    soltar = threading.Event()
+
+    def retener() -> None:
+        conexion = Conexion.obtener_conexion()
+        try:
+            todos_dentro.wait()
+            assert soltar.wait(COTA_CUELGUE)
+        finally:
+            Conexion.liberar_conexion(conexion)
+
+    def pedir_y_devolver() -> None:
+        Conexion.liberar_conexion(Conexion.obtener_conexion(timeout=COTA_CUELGUE))
+
+    propias = []
+    with ThreadPoolExecutor(max_workers=retenedores + en_espera) as ejecutor:
+        futuros = [ejecutor.submit(retener) for _ in range(retenedores)]
+        try:
+            todos_dentro.wait()
+            assert Conexion.estadisticas() == {
+                "minimo": 1,
+                "maximo": 5,
+                "en_uso": 3,
+                "libres": 0,
+                "esperando": 0,
+            }
+            propias = [Conexion.obtener_conexion() for _ in range(2)]
+            futuros += [ejecutor.submit(pedir_y_devolver) for _ in range(en_espera)]
+            _esperar_hasta(_esperando(en_espera), que="dos hilos esperando")
+            assert Conexion.estadisticas() == {
+                "minimo": 1,
+                "maximo": 5,
+                "en_uso": 5,
+                "libres": 0,
+                "esperando": 2,
+            }
+        finally:
+            soltar.set()
+            for conexion in propias:
+                Conexion.liberar_conexion(conexion)
+        for futuro in futuros:
+            futuro.result(timeout=COTA_CUELGUE)
+    assert Conexion.estadisticas() == {
+        "minimo": 1,
+        "maximo": 5,
+        "en_uso": 0,
+        "libres": 5,
+        "esperando": 0,
+    }
+
+
+# --- devolución: reinicio, reutilización, descarte -----------------------------------------
+
+
+def test_conexion_devuelta_a_media_transaccion_se_deshace(observador):
+    conexion = Conexion.obtener_conexion()
+    pid = _pid(conexion)
+    with conexion.cursor() as cursor:
+        cursor.execute("INSERT INTO usuario (username, password) VALUES ('a_medias', 'x')")
+    assert conexion.get_transaction_status() == extensions.TRANSACTION_STATUS_INTRANS
+    Conexion.liberar_conexion(conexion)
+
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM usuario")
+        assert cursor.fetchone()[0] == 0
+    otra_vez = Conexion.obtener_conexion()
+    try:
+        assert otra_vez.get_transaction_status() == extensions.TRANSACTION_STATUS_IDLE
+        assert _pid(otra_vez) == pid  # la misma conexión, limpia: no se reconectó
+    finally:
+        Conexion.liberar_conexion(otra_vez)
+
+
+def test_conexion_devuelta_con_transaccion_fallida_se_deshace(base_limpia):
+    conexion = Conexion.obtener_conexion()
+    pid = _pid(conexion)
+    with pytest.raises(psycopg2.errors.DivisionByZero), conexion.cursor() as cursor:
+        cursor.execute("SELECT 1 / 0")
+    assert conexion.get_transaction_status() == extensions.TRANSACTION_STATUS_INERROR
+    Conexion.liberar_conexion(conexion)
+
+    otra_vez = Conexion.obtener_conexion()
+    try:
+        assert _pid(otra_vez) == pid  # sin el rollback, esto fallaría: transacción abortada
+    finally:
+        Conexion.liberar_conexion(otra_vez)
+
+
+def test_conexiones_devueltas_siguen_abiertas_y_se_reutilizan(observador):
+    primeras = [Conexion.obtener_conexion() for _ in range(3)]
+    pids = {_pid(conexion) for conexion in primeras}
+    for conexion in primeras:
+        Conexion.liberar_conexion(conexion)
+    assert all(conexion.closed == 0 for conexion in primeras)
+    assert Conexion.estadisticas()["libres"] == 3
+    assert _backends(observador) == pids
+
+    segundas = [Conexion.obtener_conexion() for _ in range(3)]
+    try:
+        assert {_pid(conexion) for conexion in segundas} == pids
+    finally:
+        for conexion in segundas:
+            Conexion.liberar_conexion(conexion)
+
+
+def test_conexiones_inactivas_sobre_el_minimo_se_cierran_al_devolver(observador, monkeypatch):
+    _configurar_pool(monkeypatch, DB_POOL_MIN="2", DB_POOL_MAX_IDLE="0.3")
+    prestadas = [Conexion.obtener_conexion() for _ in range(4)]
+    for conexion in prestadas:
+        Conexion.liberar_conexion(conexion)
+    devueltas = time.monotonic()
+    assert Conexion.estadisticas()["libres"] == 4  # recién usadas: no se recorta nada
+
+    _esperar_a_superar(devueltas, 0.3)
+    conexion = Conexion.obtener_conexion()
+    pid_reciente = _pid(conexion)
+    Conexion.liberar_conexion(conexion)  # el recorte ocurre al devolver
+
+    estadisticas = Conexion.estadisticas()
+    assert estadisticas["libres"] == 2  # nunca por debajo del mínimo
+    assert estadisticas["en_uso"] == 0
+    _esperar_hasta(lambda: len(_backends(observador)) == 2, que="quedar 2 backends")
+    assert pid_reciente in _backends(observador)  # se conserva la que se acaba de usar
+
+
+def test_backends_terminados_se_reemplazan_sin_error_visible(observador, caplog):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    prestadas = [Conexion.obtener_conexion() for _ in range(3)]
+    viejos = {_pid(conexion) for conexion in prestadas}
+    for conexion in prestadas:
+        Conexion.liberar_conexion(conexion)
+    devueltas = time.monotonic()
+    for pid in viejos:
+        _terminar_backend(observador, pid)
+
+    # Solo se comprueban las conexiones inactivas más de VALIDAR_SI_INACTIVA segundos.
+    _esperar_a_superar(devueltas, VALIDAR_SI_INACTIVA)
+    nuevas = [Conexion.obtener_conexion() for _ in range(3)]
+    try:
+        nuevos = {_pid(conexion) for conexion in nuevas}  # sin excepción: se reemplazaron
+    finally:
+        for conexion in nuevas:
+            Conexion.liberar_conexion(conexion)
+    assert len(nuevos) == 3
+    assert not nuevos & viejos
+    avisos = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("ya no respondía" in r.getMessage() for r in avisos) == 3
+
+
+@pytest.mark.parametrize("como", ["cerrada_por_el_cliente", "terminada_por_el_servidor"])
+def test_conexion_rota_devuelta_se_descarta_y_no_cuenta_en_uso(observador, caplog, como):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    conexion = Conexion.obtener_conexion()
+    pid = _pid(conexion)
+    if como == "cerrada_por_el_cliente":
+        conexion.close()
+    else:
+        _terminar_backend(observador, pid)
+        with pytest.raises(psycopg2.OperationalError):
+            _pid(conexion)
+    assert conexion.closed
+
+    Conexion.liberar_conexion(conexion)
+    assert Conexion.estadisticas() == {
+        "minimo": 1,
+        "maximo": 5,
+        "en_uso": 0,
+        "libres": 0,
+        "esperando": 0,
+    }
+    assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
+    nueva = Conexion.obtener_conexion()
+    try:
+        assert _pid(nueva) != pid
+    finally:
+        Conexion.liberar_conexion(nueva)
+
+
+def test_devolver_dos_veces_lanza_error_acceso_datos(base_limpia):
+    conexion = Conexion.obtener_conexion()
+    Conexion.liberar_conexion(conexion)
+    with pytest.raises(ErrorAccesoDatos, match="dos veces"):
+        Conexion.liberar_conexion(conexion)
+    # El segundo intento no la duplicó entre las libres.
+    assert Conexion.estadisticas()["libres"] == 1
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_devolver_una_conexion_ajena_al_pool_lanza_error_acceso_datos(base_limpia):
+    ajena = psycopg2.connect(**base_limpia.parametros_conexion())
+    try:
+        with pytest.raises(ErrorAccesoDatos):
+            Conexion.liberar_conexion(ajena)
+    finally:
+        ajena.close()
+
+
+def test_cerrar_conexiones_no_deja_backends(observador):
+    prestadas = [Conexion.obtener_conexion() for _ in range(3)]
+    for conexion in prestadas[:2]:
+        Conexion.liberar_conexion(conexion)
+    assert len(_backends(observador)) == 3
+
+    Conexion.cerrar_conexiones()  # también cierra la que sigue prestada
+    _esperar_hasta(lambda: not _backends(observador), que="no quedar backends")
+    assert prestadas[2].closed
+    Conexion.liberar_conexion(prestadas[2])  # devolverla tarde no es un error
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_application_name_visible_en_pg_stat_activity(observador):
+    conexion = Conexion.obtener_conexion()
+    try:
+        pid = _pid(conexion)
+        with observador.cursor() as cursor:
+            cursor.execute("SELECT application_name FROM pg_stat_activity WHERE pid = %s", (pid,))
+            assert cursor.fetchone()[0] == APLICACION
+    finally:
+        Conexion.liberar_conexion(conexion)
+
+
+# --- servidor parado o inalcanzable --------------------------------------------------------
+
+
+def test_servidor_inalcanzable_da_conexion_error_sin_la_contrasena(entorno_aparte, caplog):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    puerto = _puerto_cerrado()
+    entorno_aparte.setenv("DB_HOST", "127.0.0.1")
+    entorno_aparte.setenv("DB_PORT", str(puerto))
+    entorno_aparte.setenv("DB_PASSWORD", CONTRASENA_UNICA)
+    Conexion.cerrar_conexiones()
+
+    inicio = time.monotonic()
+    with pytest.raises(ConexionError) as error:
+        Conexion.obtener_conexion()
+    assert time.monotonic() - inicio < COTA_CUELGUE
+    assert not isinstance(error.value, psycopg2.Error)
+    assert f"127.0.0.1:{puerto}" in str(error.value)
+    assert CONTRASENA_UNICA not in str(error.value)
+    assert CONTRASENA_UNICA not in caplog.text
+
+
+def test_servidor_parado_da_conexion_error_y_al_arrancar_vuelve_a_funcionar(
+    servidor_propio, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    conexion = Conexion.obtener_conexion()
+    pid_antes = _pid(conexion)
+    Conexion.liberar_conexion(conexion)
+    devuelta = time.monotonic()
+
+    servidor_propio.detener()
+    _esperar_a_superar(devuelta, VALIDAR_SI_INACTIVA)
+    for _ in range(2):  # la ociosa muerta se descarta; luego, ya sin conexiones, igual
+        inicio = time.monotonic()
+        with pytest.raises(ConexionError) as error:
+            Conexion.obtener_conexion()
+        assert time.monotonic() - inicio < COTA_CUELGUE
+        mensaje = str(error.value)
+        assert servidor_propio.socket in mensaje
+        assert str(servidor_propio.puerto) in mensaje
+        assert CONTRASENA_UNICA not in mensaje
+        assert Conexion.estadisticas()["en_uso"] == 0
+    assert CONTRASENA_UNICA not in caplog.text
+
+    servidor_propio.arrancar()
+    conexion = Conexion.obtener_conexion()  # mismo proceso, mismo pool: sin reiniciar nada
+    try:
+        assert _pid(conexion) != pid_antes
+    finally:
+        Conexion.liberar_conexion(conexion)
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_tras_reiniciar_el_servidor_las_conexiones_ociosas_se_reemplazan_sin_error(
+    servidor_propio,
+):
+    prestadas = [Conexion.obtener_conexion() for _ in range(2)]
+    viejos = {_pid(conexion) for conexion in prestadas}
+    for conexion in prestadas:
+        Conexion.liberar_conexion(conexion)
+    devueltas = time.monotonic()
+
+    servidor_propio.detener()
+    servidor_propio.arrancar()
+    _esperar_a_superar(devueltas, VALIDAR_SI_INACTIVA)
+    nuevas = [Conexion.obtener_conexion() for _ in range(2)]
+    try:
+        nuevos = {_pid(conexion) for conexion in nuevas}  # sin excepción
+    finally:
+        for conexion in nuevas:
+            Conexion.liberar_conexion(conexion)
+    assert len(nuevos) == 2
+    assert not nuevos & viejos
+
+
+def test_servidor_que_no_responde_da_conexion_error_en_tiempo_acotado(entorno_aparte):
+    # Acepta la conexión TCP (la cola del sistema) pero nunca contesta: solo
+    # connect_timeout evita que el programa se quede colgado.
+    resultado = []
+
+    def conectar() -> None:
+        try:
+            Conexion.obtener_conexion()
+        except Exception as error:
+            resultado.append(error)
+
+    with socket.socket() as mudo:
+        mudo.bind(("127.0.0.1", 0))
+        mudo.listen()
+        puerto = mudo.getsockname()[1]
+        entorno_aparte.setenv("DB_HOST", "127.0.0.1")
+        entorno_aparte.setenv("DB_PORT", str(puerto))
+        entorno_aparte.setenv("DB_CONNECT_TIMEOUT", "1")
+        Conexion.cerrar_conexiones()
+        # En un hilo aparte: si falta el límite, el test falla en vez de colgarse (libpq
+        # espera en C y no lo interrumpe nadie; al cerrar `mudo` el hilo queda libre).
+        hilo = threading.Thread(target=conectar, daemon=True)
+        hilo.start()
+        hilo.join(COTA_CUELGUE)
+        assert not hilo.is_alive(), "conectar a un servidor mudo no terminó: ¿connect_timeout?"
+    [error] = resultado
+    assert isinstance(error, ConexionError)
+    assert f"127.0.0.1:{puerto}" in str(error)
+    assert "timeout" in str(error)  # lo cortó connect_timeout, no un rechazo
+
+
+def test_login_rechazado_da_conexion_error_con_servidor_y_sin_contrasena(
+    entorno_aparte, servidor_de_pruebas, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    entorno_aparte.setenv("DB_USER", "usuario_que_no_existe")
+    entorno_aparte.setenv("DB_PASSWORD", CONTRASENA_UNICA)
+    Conexion.cerrar_conexiones()
+    with pytest.raises(ConexionError) as error:
+        Conexion.obtener_conexion()
+    mensaje = str(error.value)
+    servidor = servidor_de_pruebas.host or "localhost"
+    assert f"{servidor}:{servidor_de_pruebas.puerto}" in mensaje
+    assert "usuario_que_no_existe" in mensaje
+    assert CONTRASENA_UNICA not in mensaje
+    assert CONTRASENA_UNICA not in caplog.text
+
+
+# --- avisos en el log ---------------------------------------------------------------------
+
+
+def test_aviso_de_posible_fuga_si_una_conexion_se_retiene_demasiado(
+    base_limpia, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    _configurar_pool(monkeypatch, DB_POOL_LEAK_WARN="0.2")
+    conexion = Conexion.obtener_conexion()
+    prestada = time.monotonic()
+    try:
+        _esperar_a_superar(prestada, 0.2)
+        Conexion.estadisticas()
+        Conexion.estadisticas()  # se avisa una vez por préstamo, no en cada consulta
+    finally:
+        Conexion.liberar_conexion(conexion)
+    avisos = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("Posible fuga" in aviso for aviso in avisos) == 1
+    assert any("estuvo prestada" in aviso for aviso in avisos)
+
+
+def test_aviso_de_posible_fuga_al_prestar_otra_aunque_el_pool_no_se_agote(
+    base_limpia, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    _configurar_pool(monkeypatch, DB_POOL_LEAK_WARN="0.2")
+    olvidada = Conexion.obtener_conexion()
+    prestada = time.monotonic()
+    try:
+        _esperar_a_superar(prestada, 0.2)
+        for _ in range(2):  # el resto del programa sigue trabajando con el pool
+            Conexion.liberar_conexion(Conexion.obtener_conexion())
+    finally:
+        Conexion.liberar_conexion(olvidada)
+    avisos = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("Posible fuga" in aviso for aviso in avisos) == 1
+
+
+def test_aviso_cuando_un_hilo_espera_mas_de_un_segundo(base_limpia, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    with ThreadPoolExecutor(max_workers=1) as ejecutor:
+        try:
+            futuro = ejecutor.submit(
+                lambda: Conexion.liberar_conexion(Conexion.obtener_conexion(timeout=COTA_CUELGUE))
+            )
+            _esperar_hasta(_esperando(1), que="un hilo esperando")
+            _esperar_a_superar(time.monotonic(), AVISO_ESPERA)
+        finally:
+            Conexion.liberar_conexion(retenida)
+        futuro.result(timeout=COTA_CUELGUE)
+    assert any(r.levelno == logging.WARNING and "esperó" in r.getMessage() for r in caplog.records)

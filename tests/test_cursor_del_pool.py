@@ -1,0 +1,155 @@
+"""Tests de `CursorDelPool` contra un PostgreSQL real: confirma si el bloque va bien,
+deshace si falla, no tapa nunca la excepción y siempre devuelve (o descarta) la conexión."""
+
+import logging
+
+import psycopg2
+import pytest
+
+from acceso_datos.conexion import Conexion
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.errores import PoolAgotadoError
+
+INSERTAR = "INSERT INTO usuario (username, password) VALUES (%s, 'x')"
+
+
+class ErrorDelBloque(Exception):
+    """Excepción propia del test, para reconocer la instancia que se propaga."""
+
+
+@pytest.fixture
+def observador(base_limpia):
+    """Conexión directa, fuera del pool, para ver lo confirmado y matar procesos."""
+    parametros = base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
+    conexion = psycopg2.connect(**parametros)
+    conexion.autocommit = True
+    yield conexion
+    conexion.close()
+
+
+def _usuarios(observador) -> list[str]:
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT username FROM usuario ORDER BY username")
+        return [fila[0] for fila in cursor.fetchall()]
+
+
+def _pid(cursor) -> int:
+    cursor.execute("SELECT pg_backend_pid()")
+    return cursor.fetchone()[0]
+
+
+def _terminar_backend(observador, pid: int) -> None:
+    """Mata el proceso del servidor y espera (hasta 5 s) a que haya terminado."""
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        assert cursor.fetchone()[0], f"el backend {pid} no terminó"
+
+
+def _sin_prestadas_ni_libres() -> dict[str, int]:
+    return {"minimo": 1, "maximo": 5, "en_uso": 0, "libres": 0, "esperando": 0}
+
+
+def test_bloque_correcto_confirma_los_cambios(observador):
+    with CursorDelPool() as cursor:
+        cursor.execute(INSERTAR, ("ana",))
+    assert _usuarios(observador) == ["ana"]  # visible desde otra sesión: hubo commit
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_excepcion_en_el_bloque_deshace_y_se_propaga_la_misma(observador):
+    original = ErrorDelBloque("fallo del programa")
+    with pytest.raises(ErrorDelBloque) as error, CursorDelPool() as cursor:
+        cursor.execute(INSERTAR, ("ana",))
+        pid = _pid(cursor)
+        raise original
+    assert error.value is original
+    assert _usuarios(observador) == []
+    assert Conexion.estadisticas()["en_uso"] == 0
+    with CursorDelPool() as cursor:
+        assert _pid(cursor) == pid  # la conexión volvió sana al pool
+
+
+def test_interrupcion_del_teclado_tambien_deshace_y_se_propaga(observador):
+    with pytest.raises(KeyboardInterrupt), CursorDelPool() as cursor:
+        cursor.execute(INSERTAR, ("ana",))
+        raise KeyboardInterrupt
+    assert _usuarios(observador) == []
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_error_de_sql_en_el_bloque_se_propaga_y_devuelve_la_conexion(observador):
+    with pytest.raises(psycopg2.errors.UniqueViolation), CursorDelPool() as cursor:
+        cursor.execute(INSERTAR, ("ana",))
+        cursor.execute(INSERTAR, ("ana",))
+    assert _usuarios(observador) == []
+    with CursorDelPool() as cursor:  # sin rollback, esta conexión seguiría abortada
+        cursor.execute(INSERTAR, ("eva",))
+    assert _usuarios(observador) == ["eva"]
+
+
+def test_el_cursor_queda_cerrado_al_salir(base_limpia):
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT 1")
+    assert cursor.closed
+
+
+def test_fallo_del_commit_se_propaga_y_devuelve_la_conexion(observador):
+    # Una restricción diferida solo se comprueba al confirmar: falla el commit, no el bloque.
+    with pytest.raises(psycopg2.errors.UniqueViolation), CursorDelPool() as cursor:
+        pid = _pid(cursor)
+        cursor.execute(
+            "CREATE TEMP TABLE diferida (n int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
+        )
+        cursor.execute("INSERT INTO diferida VALUES (1), (1)")
+        cursor.execute(INSERTAR, ("ana",))
+    assert _usuarios(observador) == []
+    assert Conexion.estadisticas()["en_uso"] == 0
+    with CursorDelPool() as cursor:
+        assert _pid(cursor) == pid  # devuelta y reutilizada, no descartada
+
+
+def test_fallo_del_rollback_no_tapa_la_excepcion_y_descarta_la_conexion(observador, caplog):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    original = ErrorDelBloque("fallo del programa")
+    with pytest.raises(ErrorDelBloque) as error, CursorDelPool() as cursor:
+        _terminar_backend(observador, _pid(cursor))  # el rollback ya no podrá hacerse
+        raise original
+    assert error.value is original
+    assert any("Falló el rollback" in r.getMessage() for r in caplog.records)
+    assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
+
+
+def test_conexion_rota_dentro_del_bloque_se_descarta(observador, caplog):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    capturada = None
+    with pytest.raises(psycopg2.OperationalError) as error, CursorDelPool() as cursor:
+        pid = _pid(cursor)
+        _terminar_backend(observador, pid)
+        try:
+            cursor.execute("SELECT 1")
+        except psycopg2.OperationalError as fallo:
+            capturada = fallo
+            raise
+    assert error.value is capturada
+    assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
+    assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
+    with CursorDelPool() as cursor:
+        assert _pid(cursor) != pid
+
+
+def test_conexion_rota_al_confirmar_se_propaga_y_se_descarta(observador):
+    with pytest.raises(psycopg2.OperationalError), CursorDelPool() as cursor:
+        cursor.execute(INSERTAR, ("ana",))
+        _terminar_backend(observador, _pid(cursor))  # el bloque acaba bien; falla el commit
+    assert _usuarios(observador) == []
+    assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
+
+
+def test_timeout_del_cursor_se_pasa_al_pool(base_limpia, monkeypatch):
+    monkeypatch.setenv("DB_POOL_MAX", "1")
+    Conexion.cerrar_conexiones()
+    with CursorDelPool():
+        with pytest.raises(PoolAgotadoError, match=r"esperar 0\.2 s"), CursorDelPool(timeout=0.2):
+            pass
+        assert Conexion.estadisticas()["en_uso"] == 1
+    assert Conexion.estadisticas()["en_uso"] == 0
