@@ -539,11 +539,6 @@ def test_servidor_parado_a_mitad_avisa_sigue_y_al_volver_la_opcion_funciona(
     assert sesion.estado == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fallo de la biblioteca (no del menú): CursorDelPool._deshacer avisa con "
-    "exc_info=True y el manejador de consola de configurar_logging muestra la traza",
-)
 def test_servidor_parado_a_mitad_no_muestra_trazas_en_la_consola(sesion_con_servidor_parado):
     sesion = sesion_con_servidor_parado
     if sesion.ociosa >= VALIDAR_SI_INACTIVA:
