@@ -351,8 +351,15 @@ def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) 
     if configuracion.password:
         motivo = motivo.replace(configuracion.password, "***")
     texto = motivo.lower()
-    if "password" in texto or "authentication" in texto:
+    if configuracion.embebido:
+        consejo = (
+            "El PostgreSQL embebido no responde: salga y vuelva a ejecutar el programa; si "
+            f"sigue fallando, el motivo está en {configuracion.directorio_embebido / 'log'}."
+        )
+    elif "password" in texto or "authentication" in texto:
         consejo = "Revise DB_USER y DB_PASSWORD (o DATABASE_URL) en su archivo .env."
+    elif "does not exist" in texto and "role" in texto:
+        consejo = "Ese usuario no existe en el servidor: revise DB_USER."
     elif "does not exist" in texto and "database" in texto:
         consejo = "Cree esa base de datos o cambie DB_NAME."
     else:

