@@ -13,6 +13,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from acceso_datos import seguridad
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -99,3 +100,17 @@ def base_limpia(servidor_de_pruebas) -> Configuracion:
     en_uso = Conexion.estadisticas()["en_uso"]
     Conexion.cerrar_conexiones()
     assert en_uso == 0, f"el test dejó {en_uso} conexiones prestadas en el pool"
+
+
+@pytest.fixture
+def derivaciones(monkeypatch) -> list[int]:
+    """Anota el N de cada derivación scrypt que se hace (y la hace de verdad)."""
+    anotadas = []
+    original = seguridad._scrypt
+
+    def anotar(password, sal, n, r, p):
+        anotadas.append(n)
+        return original(password, sal, n, r, p)
+
+    monkeypatch.setattr(seguridad, "_scrypt", anotar)
+    return anotadas

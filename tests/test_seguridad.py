@@ -21,20 +21,6 @@ def coste_bajo(monkeypatch):
     monkeypatch.setenv("PASSWORD_SCRYPT_N", "1024")
 
 
-@pytest.fixture
-def derivaciones(monkeypatch) -> list[int]:
-    """Anota el N de cada derivación scrypt que se hace (y la hace de verdad)."""
-    anotadas = []
-    original = seguridad._scrypt
-
-    def anotar(password, sal, n, r, p):
-        anotadas.append(n)
-        return original(password, sal, n, r, p)
-
-    monkeypatch.setattr(seguridad, "_scrypt", anotar)
-    return anotadas
-
-
 def _partes(hash_guardado: str) -> list[str]:
     return hash_guardado.split("$")
 

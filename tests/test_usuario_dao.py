@@ -14,7 +14,6 @@ import psycopg2
 import pytest
 
 from acceso_datos import conexion as modulo_conexion
-from acceso_datos import seguridad
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
@@ -366,20 +365,6 @@ def test_autenticar_sin_username_o_password_de_texto_lanza_datos_invalidos(usern
 
     with pytest.raises(DatosInvalidosError, match="username y password"):
         UsuarioDAO.autenticar(username, password)
-
-
-@pytest.fixture
-def derivaciones(monkeypatch) -> list[int]:
-    """Anota el N de cada derivación scrypt que se hace (y la hace de verdad)."""
-    anotadas = []
-    original = seguridad._scrypt
-
-    def anotar(password, sal, n, r, p):
-        anotadas.append(n)
-        return original(password, sal, n, r, p)
-
-    monkeypatch.setattr(seguridad, "_scrypt", anotar)
-    return anotadas
 
 
 @pytest.mark.parametrize(
