@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from entradas_hostiles import USERNAMES_HOSTILES
 
 from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion
@@ -29,15 +30,6 @@ RAIZ = Path(__file__).resolve().parent.parent
 PASSWORD = "Secreto-Muy-Visible-123"
 OTRA_PASSWORD = "Otra-Clave-Distinta-456"
 
-USERNAMES_HOSTILES = [
-    "' OR '1'='1",
-    "x'; DROP TABLE usuario; --",
-    "ñandú😀",
-    "名前",
-    'a"b\\c%_',
-    "a" * 50,
-    "😀" * 50,
-]
 
 # (campo que debe nombrar el mensaje, username, password)
 DATOS_INVALIDOS = [
