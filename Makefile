@@ -47,8 +47,9 @@ psql: $(INSTALADO) ## Abre psql sobre la base configurada o la embebida
 demo: $(INSTALADO) ## Demostración del pool: agotamiento, espera y 20 hilos
 	@$(PY) -m acceso_datos.demo_pool
 
-bench: $(INSTALADO_BENCH) ## Mide el pool frente a conexión fija y conexión por operación
-	$(PY) -m benchmarks.bench_pool
+# RAPIDO=1: menos rondas y filas (menos de un minuto); RAPIDO=0 o vacío, la medida completa.
+bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: en menos de 1 min)
+	$(PY) -m benchmarks.bench_pool$(if $(filter-out 0,$(RAPIDO)), --rapido)
 
 clean: ## Borra .venv y las cachés (nunca los datos de .pgdata)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

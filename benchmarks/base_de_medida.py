@@ -1,0 +1,75 @@
+"""La base de datos de las medidas: aparte, en el mismo servidor que usa el proyecto.
+
+Las medidas llenan la tabla `usuario` con miles de filas; hacerlo en la base del alumno
+mezclaría esas filas con las suyas. Por eso se crea una base `<DB_NAME>_bench` en el
+mismo servidor (el embebido o el configurado), se llena y se borra al terminar.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import psycopg2
+from psycopg2 import errors, sql
+
+from acceso_datos.conexion import describir_fallo_de_conexion
+from acceso_datos.configuracion import Configuracion
+from acceso_datos.errores import ConexionError
+from acceso_datos.seguridad import generar_hash
+
+SUFIJO = "_bench"
+
+
+def _administrar(configuracion: Configuracion, orden: sql.Composable) -> None:
+    # Desde la base configurada, que existe seguro; CREATE/DROP DATABASE no van en
+    # transacción, de ahí el autocommit.
+    try:
+        conexion = psycopg2.connect(**configuracion.parametros_conexion())
+    except psycopg2.OperationalError as error:
+        raise ConexionError(describir_fallo_de_conexion(configuracion, error)) from error
+    try:
+        conexion.autocommit = True
+        with conexion.cursor() as cursor:
+            cursor.execute(orden)
+    finally:
+        conexion.close()
+
+
+@contextmanager
+def base_de_medida(configuracion: Configuracion) -> Iterator[Configuracion]:
+    """Crea de cero `<base>_bench` en el servidor de `configuracion` y la borra al salir."""
+    medida = configuracion.con(base=configuracion.base + SUFIJO)
+    nombre = sql.Identifier(medida.base)
+    try:
+        # Una ejecución interrumpida pudo dejarla: se empieza siempre de cero.
+        _administrar(configuracion, sql.SQL("DROP DATABASE IF EXISTS {}").format(nombre))
+        _administrar(configuracion, sql.SQL("CREATE DATABASE {}").format(nombre))
+    except errors.InsufficientPrivilege as error:
+        raise ConexionError(
+            f"No se pudo crear la base de medida '{medida.base}': el usuario "
+            f"'{configuracion.usuario}' necesita permiso para crear bases (CREATEDB)."
+        ) from error
+    # FORCE (PostgreSQL 13+) corta las conexiones que una interrupción dejara abiertas.
+    borrar = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(nombre)
+    try:
+        yield medida
+    except BaseException:
+        with suppress(psycopg2.Error):  # que no tape el error que interrumpió la medida
+            _administrar(configuracion, borrar)
+        raise
+    _administrar(configuracion, borrar)
+
+
+def llenar_usuarios(cursor, hasta: int, desde: int = 1) -> None:
+    """Inserta los usuarios `desde`..`hasta` con un solo INSERT ... SELECT.
+
+    Todos comparten un hash de verdad: calcular un scrypt por fila tardaría horas.
+    """
+    cursor.execute(
+        "INSERT INTO usuario (id_usuario, username, password) "
+        "SELECT i, 'usuario_' || lpad(i::text, 7, '0'), %s "
+        "FROM generate_series(%s, %s) AS i",
+        (generar_hash("contraseña-de-medida"), desde, hasta),
+    )
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence('usuario', 'id_usuario'), %s)", (max(hasta, 1),)
+    )

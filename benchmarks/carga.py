@@ -1,0 +1,137 @@
+"""Hilos que repiten la operación durante un tiempo fijo, y rondas alternadas.
+
+Cada ronda pone a N hilos a repetir la operación de una variante durante `duracion`
+segundos y cuenta las que salieron bien. Las variantes se alternan ronda a ronda (el
+orden rota), así que una racha de ruido en la máquina las afecta a todas por igual; el
+cociente de dos variantes se calcula dentro de cada ronda.
+"""
+
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from benchmarks.variantes import Operacion
+
+ESPERA_ARRANQUE = 30.0  # segundos para que todos los hilos lleguen a la salida
+MARGEN_PARADA = 60.0  # segundos para que terminen tras la señal: más sería un cuelgue
+
+
+@dataclass(frozen=True)
+class Ronda:
+    """Lo que hicieron N hilos durante una ronda."""
+
+    hechas: int
+    rechazadas: int
+    segundos: float
+
+    @property
+    def ops_por_segundo(self) -> float:
+        return self.hechas / self.segundos
+
+
+@dataclass
+class Celda:
+    """Una variante a un número de hilos: sus rondas, o por qué no se midió."""
+
+    rondas: list[Ronda] = field(default_factory=list)
+    omitida: str | None = None
+
+    @property
+    def mediana(self) -> float:
+        return statistics.median(ronda.ops_por_segundo for ronda in self.rondas)
+
+    @property
+    def rechazadas(self) -> int:
+        return sum(ronda.rechazadas for ronda in self.rondas)
+
+    @property
+    def intentos(self) -> int:
+        return sum(ronda.hechas + ronda.rechazadas for ronda in self.rondas)
+
+
+@dataclass(frozen=True)
+class Cociente:
+    """El cociente de ops/s de dos celdas ronda a ronda: mediana, mínimo y máximo."""
+
+    mediana: float
+    minimo: float
+    maximo: float
+
+
+def cociente(celda: Celda, referencia: Celda) -> Cociente:
+    """Cuántas veces las ops/s de `referencia` hace `celda`, comparando la misma ronda."""
+    valores = [
+        mia.ops_por_segundo / suya.ops_por_segundo
+        for mia, suya in zip(celda.rondas, referencia.rondas, strict=True)
+    ]
+    return Cociente(statistics.median(valores), min(valores), max(valores))
+
+
+def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
+    """Un hilo por operación, todos a la vez, durante `duracion` segundos."""
+    salida = threading.Barrier(len(operaciones) + 1)
+    parar = threading.Event()
+    hechas = [0] * len(operaciones)
+    rechazadas = [0] * len(operaciones)
+    errores: list[BaseException] = []
+
+    def trabajar(indice: int) -> None:
+        operacion = operaciones[indice]
+        bien = mal = 0
+        try:
+            salida.wait(timeout=ESPERA_ARRANQUE)
+            while not parar.is_set():
+                if operacion():
+                    bien += 1
+                else:
+                    mal += 1
+        except BaseException as error:
+            errores.append(error)
+        hechas[indice], rechazadas[indice] = bien, mal
+
+    hilos = [
+        threading.Thread(target=trabajar, args=(indice,), daemon=True)
+        for indice in range(len(operaciones))
+    ]
+    for hilo in hilos:
+        hilo.start()
+    salida.wait(timeout=ESPERA_ARRANQUE)
+    inicio = time.perf_counter()
+    # La ventana de medida: aquí dormir es medir, no sincronizar.
+    parar.wait(duracion)
+    parar.set()
+    limite = time.monotonic() + MARGEN_PARADA
+    for hilo in hilos:
+        hilo.join(timeout=max(0.0, limite - time.monotonic()))
+    segundos = time.perf_counter() - inicio
+    if errores:
+        raise RuntimeError(f"{len(errores)} hilos fallaron; el primero: {errores[0]!r}")
+    if any(hilo.is_alive() for hilo in hilos):
+        raise RuntimeError(f"hilos sin terminar {MARGEN_PARADA:.0f} s después de la señal")
+    return Ronda(sum(hechas), sum(rechazadas), segundos)
+
+
+def medir_en_rondas(
+    preparadas: dict[str, list[Operacion]],
+    rondas: int,
+    duracion: float,
+    avisar: Callable[[int, str], None],
+) -> dict[str, Celda]:
+    """Una ronda corta de calentamiento por variante y luego `rondas` rondas alternadas.
+
+    `preparadas` da, por clave de variante, la operación de cada hilo. `avisar(ronda, clave)`
+    se llama antes de medir cada una, para el progreso (ronda 0 = calentamiento).
+    """
+    celdas = {clave: Celda() for clave in preparadas}
+    claves = list(preparadas)
+    for clave in claves:
+        avisar(0, clave)
+        medir_ronda(preparadas[clave], duracion / 4)  # abre conexiones, llena cachés
+    for numero in range(rondas):
+        desplazamiento = numero % len(claves)
+        for clave in claves[desplazamiento:] + claves[:desplazamiento]:
+            avisar(numero + 1, clave)
+            celdas[clave].rondas.append(medir_ronda(preparadas[clave], duracion))
+    return celdas

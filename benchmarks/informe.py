@@ -1,0 +1,149 @@
+"""El informe de `make bench`: tablas para la consola y el mismo contenido en Markdown.
+
+El informe es una lista de bloques (párrafos y tablas); la consola y el archivo Markdown
+son dos formas de escribir la misma lista, así que no pueden contar cosas distintas.
+"""
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+ANCHO = 100
+
+
+@dataclass
+class Tabla:
+    titulo: str
+    columnas: list[str]
+    filas: list[list[str]] = field(default_factory=list)
+    notas: list[str] = field(default_factory=list)
+    texto: tuple[int, ...] = (0,)  # columnas de texto, alineadas a la izquierda; las demás, cifras
+
+
+@dataclass(frozen=True)
+class Titulo:
+    texto: str
+
+
+Bloque = str | Tabla | Titulo  # un str es un párrafo
+
+
+def numero(valor: float, decimales: int = 0) -> str:
+    """Un número como se escribe en español: coma decimal y espacio entre millares."""
+    texto = f"{valor:,.{decimales}f}"
+    return texto.replace(",", " ").replace(".", ",")
+
+
+def veces(valor: float) -> str:
+    return f"{numero(valor, 2)}×"
+
+
+def en_hilos(hilos: int) -> str:
+    return f"{hilos} {'hilo' if hilos == 1 else 'hilos'}"
+
+
+# --- consola ---------------------------------------------------------------------------
+
+
+def _tabla_en_consola(tabla: Tabla) -> list[str]:
+    columnas = zip(tabla.columnas, *tabla.filas, strict=True)
+    anchos = [max(len(texto) for texto in columna) for columna in columnas]
+
+    def fila(celdas: list[str]) -> str:
+        alineadas = [
+            celda.ljust(ancho) if indice in tabla.texto else celda.rjust(ancho)
+            for indice, (celda, ancho) in enumerate(zip(celdas, anchos, strict=True))
+        ]
+        return "  ".join(alineadas).rstrip()
+
+    lineas = [tabla.titulo] if tabla.titulo else []
+    lineas += [fila(tabla.columnas), "-" * len(fila(tabla.columnas))]
+    lineas += [fila(celdas) for celdas in tabla.filas]
+    lineas += tabla.notas
+    return lineas
+
+
+def en_consola(bloques: list[Bloque]) -> str:
+    lineas: list[str] = []
+    for bloque in bloques:
+        if isinstance(bloque, Titulo):
+            lineas += ["", bloque.texto, "=" * min(ANCHO, len(bloque.texto))]
+        elif isinstance(bloque, Tabla):
+            lineas += ["", *_tabla_en_consola(bloque)]
+        else:
+            lineas.append(bloque)
+    return "\n".join(lineas).strip("\n") + "\n"
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+
+def _celda_md(texto: str) -> str:
+    return texto.replace("|", "\\|")
+
+
+def en_markdown(bloques: list[Bloque], titulo: str) -> str:
+    lineas = [f"# {titulo}", ""]
+    for bloque in bloques:
+        if isinstance(bloque, Titulo):
+            lineas += [f"## {bloque.texto}", ""]
+        elif isinstance(bloque, Tabla):
+            if bloque.titulo:
+                lineas += [f"**{bloque.titulo}**", ""]
+            lineas.append("| " + " | ".join(map(_celda_md, bloque.columnas)) + " |")
+            alineacion = [
+                "---" if indice in bloque.texto else "---:"
+                for indice in range(len(bloque.columnas))
+            ]
+            lineas.append("| " + " | ".join(alineacion) + " |")
+            lineas += ["| " + " | ".join(map(_celda_md, celdas)) + " |" for celdas in bloque.filas]
+            lineas.append("")
+            lineas += [f"{nota}  " for nota in bloque.notas]
+            if bloque.notas:
+                lineas.append("")
+        else:
+            lineas += [bloque, ""]
+    return "\n".join(lineas).rstrip("\n") + "\n"
+
+
+# --- progreso --------------------------------------------------------------------------
+
+
+class Progreso:
+    """Una línea de progreso que se reescribe en una terminal; fuera de ella, una por fase.
+
+    Se usa con `with`: al salir, pase lo que pase, borra la línea a medio escribir.
+    """
+
+    def __init__(self, flujo: TextIO | None = None):
+        self.total = 1  # pasos previstos; se fija cuando se sabe
+        self._hechos = 0
+        self._fase = ""
+        self._flujo = flujo or sys.stderr
+        self._terminal = self._flujo.isatty()
+
+    def __enter__(self) -> "Progreso":
+        return self
+
+    def __exit__(self, *excepcion) -> None:
+        if self._terminal:
+            self._flujo.write("\r\033[K")
+            self._flujo.flush()
+
+    def fase(self, texto: str) -> None:
+        self._fase = texto
+        if self._terminal:
+            self._escribir(texto)
+        else:
+            print(f"... {texto}", file=self._flujo, flush=True)
+
+    def paso(self, detalle: str = "") -> None:
+        self._hechos += 1
+        if self._terminal:
+            self._escribir(f"{self._fase}: {detalle}" if detalle else self._fase)
+
+    def _escribir(self, texto: str) -> None:
+        porcentaje = min(100, 100 * self._hechos // max(self.total, 1))
+        linea = f"[{porcentaje:3d} %] {texto}"[: ANCHO - 1]
+        self._flujo.write(f"\r\033[K{linea}")
+        self._flujo.flush()

@@ -1,0 +1,172 @@
+"""`make bench`: el camino del modo rápido, sobre una tabla diminuta, para que no se pudra.
+
+Las cifras no se comprueban (los benchmarks no son tests): solo que cada medida se hace,
+con la base de medida aparte, y que el informe sale completo por la consola y en Markdown.
+"""
+
+import os
+import subprocess
+
+import psycopg2
+import pytest
+
+from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.errores import ConexionError
+from benchmarks import bench_pool
+from benchmarks import variantes as v
+from benchmarks.base_de_medida import SUFIJO, base_de_medida
+from benchmarks.bench_pool import Parametros, url_de
+from benchmarks.informe import numero
+from tests.conftest import RAIZ
+
+# Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso).
+DIMINUTO = Parametros(
+    usuarios=50,
+    filas_recorrido=300,
+    hilos=(1, 6),
+    rondas=1,
+    duracion=0.05,
+    conexiones_nuevas=3,
+    prestamos=20,
+)
+
+
+def _existe_base(configuracion, nombre: str) -> bool:
+    conexion = psycopg2.connect(**configuracion.parametros_conexion())
+    try:
+        with conexion.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (nombre,))
+            return cursor.fetchone() is not None
+    finally:
+        conexion.close()
+
+
+def test_bench_rapido_mide_todo_y_escribe_el_informe(
+    servidor_de_pruebas, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setattr(bench_pool, "RAPIDO", DIMINUTO)
+    entorno_antes = dict(os.environ)
+    salida = tmp_path / "RESULTADOS.md"
+
+    assert bench_pool.main(["--rapido", "--salida", str(salida)]) == 0
+
+    consola = capsys.readouterr()
+    markdown = salida.read_text(encoding="utf-8")
+    assert "Orden: `make bench RAPIDO=1`" in markdown
+    for titulo in ("1. Rendimiento con hilos", "2. Recorrer", "3. Coste", "Objetivos"):
+        assert f"## {titulo}" in markdown
+        assert titulo in consola.out
+    for nombre in v.nombres().values():
+        assert f"| {nombre} |" in markdown
+        assert nombre in consola.out
+    # El progreso va a la salida de errores, una línea por fase fuera de una terminal.
+    assert "... Rendimiento con 6 hilos" in consola.err
+    assert "Traceback" not in consola.err
+    # Todo queda como estaba: el entorno, y sin la base de medida en el servidor.
+    assert dict(os.environ) == entorno_antes
+    assert not _existe_base(servidor_de_pruebas, servidor_de_pruebas.base + SUFIJO)
+
+
+def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(servidor_de_pruebas, tmp_path):
+    resultados = bench_pool.ejecutar(DIMINUTO, tmp_path / "R.md", "prueba")
+
+    for hilos in DIMINUTO.hilos:
+        celdas = resultados.celdas[hilos]
+        assert set(celdas) == set(v.nombres())
+        for clave, celda in celdas.items():
+            if celda.omitida:
+                continue
+            assert len(celda.rondas) == DIMINUTO.rondas
+            assert celda.rondas[0].hechas > 0, (hilos, clave)
+            if clave != v.PoolDelCurso.clave:
+                assert celda.rechazadas == 0, (hilos, clave)  # los pools de verdad esperan
+    # Una conexión por hilo solo se mide hasta 5 hilos; lo demás, si su paquete está.
+    assert resultados.celdas[1][v.Persistente.clave].omitida is None
+    assert "hasta 5 hilos" in resultados.celdas[6][v.Persistente.clave].omitida
+    for clave, paquete in v.FALTA_PAQUETE.items():
+        omitida = resultados.celdas[1][clave].omitida
+        assert (omitida is not None) == (paquete is not None)
+    assert resultados.reconexiones[6] >= 0
+
+    assert {metodo: r.filas for metodo, r in resultados.recorridos.items()} == {
+        "iterar": DIMINUTO.filas_recorrido,
+        "seleccionar": DIMINUTO.filas_recorrido,
+    }
+    assert resultados.coste.nueva_us > resultados.coste.prestamo_us > 0
+
+
+def test_url_de_la_base_de_medida_conserva_socket_usuario_y_contrasena():
+    original = leer_configuracion(
+        {
+            "DB_HOST": "/tmp/socket con espacios",
+            "DB_PORT": "5433",
+            "DB_NAME": "base_bench",
+            "DB_USER": "alumna@curso",
+            "DB_PASSWORD": "p@ss:/?#word ñ",
+        }
+    )
+
+    leida = leer_configuracion({"DATABASE_URL": url_de(original)})
+
+    assert (leida.host, leida.puerto) == ("/tmp/socket con espacios", 5433)
+    assert leida.base == "base_bench"
+    assert (leida.usuario, leida.password) == ("alumna@curso", "p@ss:/?#word ñ")
+
+
+def test_numero_en_espanol():
+    assert numero(1234567.891, 2) == "1 234 567,89"
+    assert numero(0.5, 1) == "0,5"
+
+
+@pytest.mark.parametrize(("variable", "con_rapido"), [("RAPIDO=1", True), ("RAPIDO=", False)])
+def test_make_bench_pasa_rapido_solo_si_se_pide(variable, con_rapido):
+    orden = subprocess.run(
+        ["make", "-n", "bench", variable], cwd=RAIZ, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert "benchmarks.bench_pool" in orden
+    assert ("--rapido" in orden) == con_rapido
+
+
+def _administrar(configuracion, *ordenes: str) -> None:
+    conexion = psycopg2.connect(**configuracion.parametros_conexion())
+    conexion.autocommit = True
+    try:
+        with conexion.cursor() as cursor:
+            for orden in ordenes:
+                cursor.execute(orden)
+    finally:
+        conexion.close()
+
+
+def test_base_de_medida_empieza_de_cero_aunque_quedara_una_anterior(servidor_de_pruebas):
+    # Como la que deja una medida interrumpida con kill -9: con una tabla ajena dentro.
+    nombre = servidor_de_pruebas.base + SUFIJO
+    _administrar(servidor_de_pruebas, f'CREATE DATABASE "{nombre}"')
+    _administrar(servidor_de_pruebas.con(base=nombre), "CREATE TABLE resto (x int)")
+
+    with base_de_medida(servidor_de_pruebas) as medida:
+        # Se queda abierta al salir, como la de un hilo colgado: el borrado la corta (FORCE).
+        conexion = psycopg2.connect(**medida.parametros_conexion())
+        with conexion.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'resto'")
+            restos = cursor.fetchone()[0]
+    conexion.close()
+
+    assert medida.base == nombre
+    assert restos == 0
+    assert not _existe_base(servidor_de_pruebas, nombre)
+
+
+def test_base_de_medida_sin_permiso_para_crear_bases_lo_explica(servidor_de_pruebas):
+    rol = f"sin_createdb_{os.getpid()}"
+    _administrar(servidor_de_pruebas, f"CREATE ROLE {rol} LOGIN")
+    try:
+        sin_permiso = servidor_de_pruebas.con(usuario=rol, password=None)
+        with (
+            pytest.raises(ConexionError, match=rf"'{rol}' necesita permiso .*CREATEDB"),
+            base_de_medida(sin_permiso),
+        ):
+            pytest.fail("no debió crear la base")
+    finally:
+        _administrar(servidor_de_pruebas, f"DROP ROLE {rol}")
