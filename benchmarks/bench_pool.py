@@ -16,6 +16,7 @@ tiempo absoluto suelto dice poco. El informe sale por la consola y en
 """
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import sys
@@ -33,6 +34,7 @@ from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.logger_base import configurar_logging
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import base_de_medida, llenar_usuarios
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas
@@ -285,11 +287,9 @@ TITULO = "Rendimiento del pool de conexiones (acceso_datos)"
 
 
 def version_de(paquete: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version(paquete)
-    except PackageNotFoundError:
+        return importlib.metadata.version(paquete)
+    except importlib.metadata.PackageNotFoundError:
         return None
 
 
@@ -433,7 +433,8 @@ def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
         if medido is None:
             tabla.filas.append([texto, "no medido", "—"])
             return
-        cumple = "sí" if medido.mediana >= minimo else "NO"
+        # Se compara la cifra que se muestra: «1,00×» junto a un «NO» confundiría.
+        cumple = "sí" if round(medido.mediana, 2) >= minimo else "NO"
         ruido = medir_frente_a(hilos, v.Control.clave)
         if ruido and ruido.minimo <= medido.mediana <= ruido.maximo:
             cumple += " (dentro del ruido)"
@@ -501,6 +502,20 @@ def main(argumentos: list[str] | None = None) -> int:
     )
     opciones = analizador.parse_args(argumentos)
     orden = "make bench RAPIDO=1" if opciones.rapido else "make bench"
+    try:
+        archivo_log = leer_configuracion().log_file
+        # Solo avisos: el detalle DEBUG de cada préstamo costaría tiempo y se mediría.
+        configurar_logging("WARNING", archivo_log)
+    except ErrorAccesoDatos as error:
+        print(f"Error de configuración: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(
+            f"No se puede escribir el log en {archivo_log} ({error.strerror}). "
+            "Cambie LOG_FILE a un archivo que se pueda escribir.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         ejecutar(RAPIDO if opciones.rapido else COMPLETO, opciones.salida, orden)
     except KeyboardInterrupt:

@@ -1,11 +1,12 @@
 """Hilos que repiten la operación durante un tiempo fijo, y rondas alternadas.
 
 Cada ronda pone a N hilos a repetir la operación de una variante durante `duracion`
-segundos y cuenta las que salieron bien. Las variantes se alternan ronda a ronda (el
-orden rota), así que una racha de ruido en la máquina las afecta a todas por igual; el
-cociente de dos variantes se calcula dentro de cada ronda.
+segundos y cuenta las que salieron bien. En cada ronda se mide cada variante una vez, en
+un orden al azar distinto, así que una racha de ruido en la máquina las afecta a todas
+por igual; el cociente de dos variantes se calcula dentro de cada ronda.
 """
 
+import random
 import statistics
 import threading
 import time
@@ -16,6 +17,7 @@ from benchmarks.variantes import Operacion
 
 ESPERA_ARRANQUE = 30.0  # segundos para que todos los hilos lleguen a la salida
 MARGEN_PARADA = 60.0  # segundos para que terminen tras la señal: más sería un cuelgue
+SEMILLA = 2026  # el orden de las variantes en cada ronda es al azar, pero repetible
 
 
 @dataclass(frozen=True)
@@ -97,14 +99,23 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
     ]
     for hilo in hilos:
         hilo.start()
-    salida.wait(timeout=ESPERA_ARRANQUE)
-    inicio = time.perf_counter()
-    # La ventana de medida: aquí dormir es medir, no sincronizar.
-    parar.wait(duracion)
-    parar.set()
-    limite = time.monotonic() + MARGEN_PARADA
-    for hilo in hilos:
-        hilo.join(timeout=max(0.0, limite - time.monotonic()))
+    inicio = None
+    try:
+        salida.wait(timeout=ESPERA_ARRANQUE)
+        inicio = time.perf_counter()
+        # La ventana de medida: aquí dormir es medir, no sincronizar.
+        parar.wait(duracion)
+    finally:
+        # También si se interrumpe (Ctrl-C): ningún hilo debe seguir usando conexiones
+        # mientras se cierran.
+        parar.set()
+        if inicio is None:
+            # Nadie ha salido: abort() suelta a los que esperan. Después ya no, porque
+            # haría fallar a un hilo que, con muchos, aún no hubiera despertado.
+            salida.abort()
+        limite = time.monotonic() + MARGEN_PARADA
+        for hilo in hilos:
+            hilo.join(timeout=max(0.0, limite - time.monotonic()))
     segundos = time.perf_counter() - inicio
     if errores:
         raise RuntimeError(f"{len(errores)} hilos fallaron; el primero: {errores[0]!r}")
@@ -126,12 +137,15 @@ def medir_en_rondas(
     """
     celdas = {clave: Celda() for clave in preparadas}
     claves = list(preparadas)
+    azar = random.Random(SEMILLA)
     for clave in claves:
         avisar(0, clave)
         medir_ronda(preparadas[clave], duracion / 4)  # abre conexiones, llena cachés
     for numero in range(rondas):
-        desplazamiento = numero % len(claves)
-        for clave in claves[desplazamiento:] + claves[:desplazamiento]:
+        # Un orden al azar en cada ronda (repetible por la semilla): con un orden fijo que
+        # rota, cada variante va siempre tras la misma (el control, tras el nuestro), y un
+        # efecto del orden se confundiría con una diferencia entre variantes.
+        for clave in azar.sample(claves, len(claves)):
             avisar(numero + 1, clave)
             celdas[clave].rondas.append(medir_ronda(preparadas[clave], duracion))
     return celdas

@@ -4,6 +4,7 @@ Si el entorno trae DATABASE_URL o DB_HOST, se usa ese servidor con una base dese
 creada para esta ejecución; si no, un PostgreSQL embebido en un directorio temporal.
 """
 
+import logging
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -114,3 +116,19 @@ def derivaciones(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(seguridad, "_scrypt", anotar)
     return anotadas
+
+
+@pytest.fixture
+def logging_restaurado():
+    """Deja el logger raíz y el de la biblioteca como estaban antes del test."""
+    raiz = logging.getLogger()
+    manejadores, nivel_raiz, nivel_biblioteca = list(raiz.handlers), raiz.level, log.level
+    yield
+    for manejador in list(raiz.handlers):
+        raiz.removeHandler(manejador)
+        if manejador not in manejadores:
+            manejador.close()
+    for manejador in manejadores:
+        raiz.addHandler(manejador)
+    raiz.setLevel(nivel_raiz)
+    log.setLevel(nivel_biblioteca)

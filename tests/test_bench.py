@@ -5,7 +5,10 @@ con la base de medida aparte, y que el informe sale completo por la consola y en
 """
 
 import os
+import signal
 import subprocess
+import threading
+import time
 
 import psycopg2
 import pytest
@@ -16,6 +19,7 @@ from benchmarks import bench_pool
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import SUFIJO, base_de_medida
 from benchmarks.bench_pool import Parametros, url_de
+from benchmarks.carga import medir_ronda
 from benchmarks.informe import numero
 from tests.conftest import RAIZ
 
@@ -41,6 +45,7 @@ def _existe_base(configuracion, nombre: str) -> bool:
         conexion.close()
 
 
+@pytest.mark.usefixtures("logging_restaurado")  # main() configura el log, como el menú
 def test_bench_rapido_mide_todo_y_escribe_el_informe(
     servidor_de_pruebas, monkeypatch, tmp_path, capsys
 ):
@@ -93,6 +98,45 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(servidor_de_pru
         "seleccionar": DIMINUTO.filas_recorrido,
     }
     assert resultados.coste.nueva_us > resultados.coste.prestamo_us > 0
+
+
+def test_ronda_que_falla_en_un_hilo_para_los_demas_y_lo_cuenta():
+    antes = threading.active_count()
+
+    def falla() -> bool:
+        raise ValueError("la base no responde")
+
+    with pytest.raises(RuntimeError, match="1 hilos fallaron.*la base no responde"):
+        medir_ronda([falla, lambda: True, lambda: True], duracion=0.05)
+    assert threading.active_count() == antes
+
+
+def test_ronda_muy_corta_con_muchos_hilos_no_falla():
+    # Con 64 hilos, alguno despierta de la salida cuando la ronda ya acabó: debe contar 0
+    # operaciones, no fallar.
+    for _ in range(20):
+        ronda = medir_ronda([lambda: True] * 64, duracion=0.001)
+        assert ronda.rechazadas == 0
+
+
+def test_ctrl_c_durante_una_ronda_para_los_hilos_antes_de_salir():
+    # Sin esto, al pulsar Ctrl-C los hilos seguirían usando conexiones mientras se cierran.
+    antes = threading.active_count()
+    principal = threading.main_thread().ident
+    avisado = threading.Event()
+
+    def operacion() -> bool:
+        if not avisado.is_set():
+            avisado.set()
+            signal.pthread_kill(principal, signal.SIGINT)  # el Ctrl-C llega al hilo principal
+        return True
+
+    inicio = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        medir_ronda([operacion] * 4, duracion=60)  # sin el Ctrl-C duraría un minuto
+
+    assert time.monotonic() - inicio < 30
+    assert threading.active_count() == antes
 
 
 def test_url_de_la_base_de_medida_conserva_socket_usuario_y_contrasena():

@@ -36,22 +36,6 @@ print(json.dumps({
 """
 
 
-@pytest.fixture
-def logging_restaurado():
-    """Deja el logger raíz y el de la biblioteca como estaban antes del test."""
-    raiz = logging.getLogger()
-    manejadores, nivel_raiz, nivel_biblioteca = list(raiz.handlers), raiz.level, log.level
-    yield
-    for manejador in list(raiz.handlers):
-        raiz.removeHandler(manejador)
-        if manejador not in manejadores:
-            manejador.close()
-    for manejador in manejadores:
-        raiz.addHandler(manejador)
-    raiz.setLevel(nivel_raiz)
-    log.setLevel(nivel_biblioteca)
-
-
 def _lineas(ruta: Path) -> list[str]:
     for manejador in logging.getLogger().handlers:
         manejador.flush()
