@@ -53,7 +53,8 @@ def base_de_medida(configuracion: Configuracion) -> Iterator[Configuracion]:
     try:
         yield medida
     except BaseException:
-        with suppress(psycopg2.Error):  # que no tape el error que interrumpió la medida
+        # Que un fallo al borrar no tape el error que interrumpió la medida.
+        with suppress(psycopg2.Error, ConexionError):
             _administrar(configuracion, borrar)
         raise
     _administrar(configuracion, borrar)

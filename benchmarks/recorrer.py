@@ -2,7 +2,8 @@
 
 Cada método se mide en un proceso propio (`python -m benchmarks.recorrer iterar`), para
 que la memoria de uno no cuente en el otro. El proceso imprime una línea JSON con las
-filas, los segundos y cuánto creció su memoria residente máxima sobre la línea base.
+filas, cuántas llegaron en orden de id, los segundos y cuánto creció su memoria residente
+máxima sobre la línea base. Los tests del DAO usan la misma medida.
 """
 
 import json
@@ -10,6 +11,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ LIMITE_SEGUNDOS = 600  # recorrer un millón de filas tarda segundos: más serí
 class Recorrido:
     metodo: str
     filas: int
+    ordenadas: int  # filas con un id mayor que la anterior: todas, si llegan por orden
     segundos: float
     crecimiento_kib: int
 
@@ -39,14 +42,18 @@ def recorrer(metodo: str) -> Recorrido:
     base = rss_maximo_kib()
     inicio = time.perf_counter()
     usuarios = UsuarioDAO.iterar() if metodo == "iterar" else UsuarioDAO.seleccionar()
-    filas = sum(1 for _usuario in usuarios)
+    filas = ordenadas = anterior = 0
+    for usuario in usuarios:
+        filas += 1
+        ordenadas += usuario.id_usuario > anterior
+        anterior = usuario.id_usuario
     segundos = time.perf_counter() - inicio
     crecimiento = rss_maximo_kib() - base
     Conexion.cerrar_conexiones()
-    return Recorrido(metodo, filas, segundos, crecimiento)
+    return Recorrido(metodo, filas, ordenadas, segundos, crecimiento)
 
 
-def medir_en_subproceso(metodo: str, entorno: dict[str, str]) -> Recorrido:
+def medir_en_subproceso(metodo: str, entorno: Mapping[str, str]) -> Recorrido:
     """Lanza un proceso nuevo que recorre la tabla con `metodo` y lee su resultado."""
     # Linux conserva el RSS máximo a través de exec: lanzado desde este proceso, que ya ocupa
     # decenas de MiB, el hijo heredaría ese máximo como suelo y taparía el crecimiento.

@@ -1,11 +1,8 @@
 """Tests de `UsuarioDAO` contra un PostgreSQL real: CRUD, validación, duplicados,
 transacciones, iteración por lotes, conexión perdida y autenticación."""
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,10 +20,10 @@ from acceso_datos.seguridad import generar_hash, verificar_password
 from acceso_datos.servidor_embebido import ServidorEmbebido
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
+from benchmarks.recorrer import medir_en_subproceso
 
 pytestmark = pytest.mark.usefixtures("base_limpia")
 
-RAIZ = Path(__file__).resolve().parent.parent
 PASSWORD = "Secreto-Muy-Visible-123"
 OTRA_PASSWORD = "Otra-Clave-Distinta-456"
 
@@ -615,47 +612,6 @@ FILAS_GRANDES = 100_000
 # crece un cursor del cliente, que guarda la tabla entera en libpq (~10 MiB aquí).
 COTA_CRECIMIENTO_KIB = 4 * 1024
 
-PROGRAMA_MEMORIA = """
-import json, resource, sys
-from acceso_datos.conexion import Conexion
-from acceso_datos.usuario_dao import UsuarioDAO
-
-def rss_maximo_kib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # en Linux, KiB
-
-UsuarioDAO.contar()  # importaciones, pool y conexión: la línea base
-base = rss_maximo_kib()
-if sys.argv[1] == "iterar":
-    usuarios = UsuarioDAO.iterar()
-else:
-    usuarios = UsuarioDAO.seleccionar()
-filas = ordenadas = anterior = 0
-for usuario in usuarios:
-    filas += 1
-    ordenadas += usuario.id_usuario > anterior
-    anterior = usuario.id_usuario
-crecimiento = rss_maximo_kib() - base
-Conexion.cerrar_conexiones()
-print(json.dumps({"filas": filas, "ordenadas": ordenadas, "crecimiento_kib": crecimiento}))
-"""
-
-
-def _medir_memoria_en_subproceso(metodo: str) -> dict:
-    """Recorre la tabla en un proceso nuevo y devuelve cuánto creció su RSS máximo."""
-    # Linux conserva el RSS máximo a través de exec: lanzado desde pytest, que ya ocupa
-    # decenas de MiB, el hijo heredaría ese máximo como suelo y taparía el crecimiento.
-    # Con un `sh` intermedio, el hijo nace de un fork de un proceso pequeño.
-    resultado = subprocess.run(
-        ["sh", "-c", '"$@"; exit $?', "sh", sys.executable, "-c", PROGRAMA_MEMORIA, metodo],
-        cwd=RAIZ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert resultado.returncode == 0, resultado.stderr
-    return json.loads(resultado.stdout.splitlines()[-1])
-
 
 @pytest.mark.lento
 def test_iterar_100000_filas_mantiene_la_memoria_plana():
@@ -668,15 +624,16 @@ def test_iterar_100000_filas_mantiene_la_memoria_plana():
             (generar_hash("relleno-123"), FILAS_GRANDES),
         )
 
-    iterar = _medir_memoria_en_subproceso("iterar")
-    seleccionar = _medir_memoria_en_subproceso("seleccionar")
+    # Cada método en un proceso nuevo (el mismo instrumento que `make bench`).
+    iterar = medir_en_subproceso("iterar", os.environ)
+    seleccionar = medir_en_subproceso("seleccionar", os.environ)
     print(f"\nRSS máximo sobre la línea base: iterar {iterar}, seleccionar {seleccionar}")
 
-    assert iterar["filas"] == iterar["ordenadas"] == FILAS_GRANDES
-    assert seleccionar["filas"] == FILAS_GRANDES
-    assert iterar["crecimiento_kib"] < COTA_CRECIMIENTO_KIB
+    assert iterar.filas == iterar.ordenadas == FILAS_GRANDES
+    assert seleccionar.filas == FILAS_GRANDES
+    assert iterar.crecimiento_kib < COTA_CRECIMIENTO_KIB
     # El instrumento detecta el crecimiento: con las 100 000 filas en memoria sí se pasa.
-    assert seleccionar["crecimiento_kib"] > COTA_CRECIMIENTO_KIB
+    assert seleccionar.crecimiento_kib > COTA_CRECIMIENTO_KIB
 
 
 # --- servidor perdido -----------------------------------------------------------------
