@@ -18,6 +18,7 @@ import pytest
 
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import ServidorEmbebido
+from benchmarks.coste_conexion import describir_via
 
 RAIZ = Path(__file__).resolve().parent.parent
 USUARIO = "alumno"
@@ -135,3 +136,18 @@ def test_password_incorrecta_explica_que_revisar_sin_mostrarla_y_sale_con_1(
     assert "Revise DB_USER y DB_PASSWORD" in resultado.stderr
     assert "Traceback" not in resultado.stdout + resultado.stderr
     assert incorrecta not in resultado.stdout + resultado.stderr
+
+
+def test_make_bench_dice_que_mide_la_conexion_por_tcp_con_scram(puerto_con_password):
+    # Con un servidor configurado, el coste de conectar incluye la autenticación: el
+    # informe de `make bench` debe decir cuál aplicó el servidor.
+    parametros = Configuracion(
+        embebido=False,
+        host="127.0.0.1",
+        puerto=puerto_con_password,
+        base="test_db",
+        usuario=USUARIO,
+        password=PASSWORD,
+    ).parametros_conexion()
+
+    assert describir_via(parametros) == "TCP a 127.0.0.1, autenticación scram-sha-256"
