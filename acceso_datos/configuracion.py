@@ -19,6 +19,41 @@ RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 ARCHIVO_ENV = RAIZ_PROYECTO / ".env"
 ESQUEMAS_URL = ("postgresql://", "postgres://")
 NIVELES_LOG = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Límites de scrypt, para la configuración y para un hash leído de la base (seguridad.py):
+# N = 2**18 con r = 8 son 256 MiB por hash, el doble que la fila más exigente de OWASP;
+# más, y un valor equivocado (o una fila manipulada) agotaría la memoria.
+MAX_SCRYPT_N = 2**18
+MAX_SCRYPT_R = 8  # r no se configura: es 8 en todas las filas de OWASP
+MAX_SCRYPT_P = 16
+
+
+@dataclass(frozen=True)
+class CosteScrypt:
+    """Los parámetros de scrypt: N (CPU y memoria, 128·N·r bytes), r (bloque) y p
+    (repeticiones). Por defecto, la fila N=2^15, r=8, p=3 de OWASP: 32 MiB por hash."""
+
+    n: int = 2**15
+    r: int = 8
+    p: int = 3
+
+    @property
+    def memoria(self) -> int:
+        """Bytes de memoria por hash: 128·N·r."""
+        return 128 * self.n * self.r
+
+    @property
+    def trabajo(self) -> int:
+        """Lo que cuesta calcularlo, en proporción: N·r·p."""
+        return self.n * self.r * self.p
+
+    def admitido(self) -> bool:
+        """True si N es potencia de 2 y N, r y p no pasan de los límites de arriba."""
+        return (
+            2 <= self.n <= MAX_SCRYPT_N
+            and self.n & (self.n - 1) == 0
+            and 1 <= self.r <= MAX_SCRYPT_R
+            and 1 <= self.p <= MAX_SCRYPT_P
+        )
 
 
 @dataclass(frozen=True)
@@ -43,6 +78,7 @@ class Configuracion:
     application_name: str = "acceso_datos"
     log_level: str = "DEBUG"
     log_file: Path = RAIZ_PROYECTO / "acceso_datos.log"
+    coste_scrypt: CosteScrypt = CosteScrypt()
 
     def parametros_conexion(self) -> dict:
         """Argumentos para `psycopg2.connect`, con timeout y nombre de aplicación."""
@@ -78,10 +114,7 @@ def leer_configuracion(
     entorno: Mapping[str, str] | None = None, archivo_env: str | Path | None = None
 ) -> Configuracion:
     """La configuración en vigor; sin `entorno`, `.env` (o `archivo_env`) más el entorno real."""
-    if entorno is None:
-        entorno = {**_valores_env(Path(archivo_env or ARCHIVO_ENV)), **os.environ}
-    valores = {clave: valor.strip() for clave, valor in entorno.items() if valor}
-
+    valores = _valores(entorno, archivo_env)
     conexion = _leer_destino(valores)
     pool_min = _entero(valores, "DB_POOL_MIN", 1, minimo=0)
     pool_max = _entero(valores, "DB_POOL_MAX", 5, minimo=1)
@@ -106,7 +139,34 @@ def leer_configuracion(
         application_name=valores.get("DB_APPLICATION_NAME", "acceso_datos"),
         log_level=nivel,
         log_file=_ruta(valores, "LOG_FILE", RAIZ_PROYECTO / "acceso_datos.log"),
+        coste_scrypt=_coste_scrypt(valores),
     )
+
+
+def leer_coste_scrypt(
+    entorno: Mapping[str, str] | None = None, archivo_env: str | Path | None = None
+) -> CosteScrypt:
+    """El coste de los hashes nuevos: PASSWORD_SCRYPT_N y PASSWORD_SCRYPT_P, del entorno o
+    de `.env` como las demás variables. seguridad.py lo lee en cada hash."""
+    return _coste_scrypt(_valores(entorno, archivo_env))
+
+
+def _valores(entorno: Mapping[str, str] | None, archivo_env: str | Path | None) -> dict:
+    if entorno is None:
+        entorno = {**_valores_env(Path(archivo_env or ARCHIVO_ENV)), **os.environ}
+    return {clave: valor.strip() for clave, valor in entorno.items() if valor}
+
+
+def _coste_scrypt(valores: Mapping[str, str]) -> CosteScrypt:
+    defecto = CosteScrypt()
+    n = _entero(valores, "PASSWORD_SCRYPT_N", defecto.n, minimo=2, maximo=MAX_SCRYPT_N)
+    if n & (n - 1):
+        raise ConfiguracionError(
+            f"PASSWORD_SCRYPT_N={n} no vale: debe ser una potencia de 2 entre 2 y "
+            f"{MAX_SCRYPT_N} (por ejemplo, {defecto.n})."
+        )
+    p = _entero(valores, "PASSWORD_SCRYPT_P", defecto.p, minimo=1, maximo=MAX_SCRYPT_P)
+    return CosteScrypt(n=n, p=p)
 
 
 def _valores_env(archivo: Path) -> dict[str, str]:

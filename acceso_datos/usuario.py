@@ -42,11 +42,16 @@ class Usuario:
 
 
 def validar_username(username: object) -> str:
-    """Devuelve el username si es válido; si no, lanza DatosInvalidosError."""
+    """Devuelve el username normalizado a NFC si es válido; si no, lanza DatosInvalidosError.
+
+    Con NFC, «José» escrito con «é» o con «e» más la tilde combinada es el mismo username:
+    se guarda y se busca igual, y la restricción UNIQUE ve que se repite.
+    """
     if username is None:
         raise DatosInvalidosError("El campo username es obligatorio.")
     if not isinstance(username, str):
         raise DatosInvalidosError("El campo username debe ser texto.")
+    username = unicodedata.normalize("NFC", username)
     if not username.strip():
         raise DatosInvalidosError("El campo username no puede estar en blanco.")
     if len(username) > MAX_USERNAME:

@@ -16,7 +16,12 @@ from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
-from acceso_datos.seguridad import generar_hash, simular_verificacion, verificar_password
+from acceso_datos.seguridad import (
+    generar_hash,
+    necesita_rehash,
+    simular_verificacion,
+    verificar_password,
+)
 from acceso_datos.usuario import Usuario, validar_password, validar_username
 
 MAX_ID = 2**31 - 1  # id_usuario es SERIAL (integer de 4 bytes)
@@ -40,6 +45,8 @@ class UsuarioDAO:
         "UPDATE usuario SET username = %s, password = %s WHERE id_usuario = %s"
     )
     _ELIMINAR = "DELETE FROM usuario WHERE id_usuario = %s"
+    # Solo si el hash sigue siendo el leído: no pisa un cambio de contraseña hecho entretanto.
+    _MEJORAR_HASH = "UPDATE usuario SET password = %s WHERE id_usuario = %s AND password = %s"
 
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Usuario]:
@@ -90,8 +97,8 @@ class UsuarioDAO:
 
     @classmethod
     def buscar_por_username(cls, username: str, *, cursor: Cursor | None = None) -> Usuario | None:
-        """El usuario con ese username (exacto), o None si no existe."""
-        validar_username(username)
+        """El usuario con ese username (exacto tras normalizarlo), o None si no existe."""
+        username = validar_username(username)
         with _transaccion(cursor) as cur:
             cur.execute(cls._BUSCAR_POR_USERNAME, (username,))
             fila = cur.fetchone()
@@ -116,6 +123,7 @@ class UsuarioDAO:
             nuevo_id = cur.fetchone()[0]
             filas = cur.rowcount
         usuario.id_usuario = nuevo_id
+        usuario.username = username  # como quedó guardado: normalizado
         usuario.password = None  # el texto plano ya no hace falta
         return filas
 
@@ -138,6 +146,7 @@ class UsuarioDAO:
                     cls._ACTUALIZAR_CON_PASSWORD, (username, hash_password, usuario.id_usuario)
                 )
             filas = cur.rowcount
+        usuario.username = username
         usuario.password = None
         return filas
 
@@ -155,13 +164,18 @@ class UsuarioDAO:
     def autenticar(
         cls, username: str, password: str, *, cursor: Cursor | None = None
     ) -> Usuario | None:
-        """El usuario si la contraseña corresponde; None si no (o si no existe el usuario)."""
+        """El usuario si la contraseña corresponde; None si no (o si no existe el usuario).
+
+        Si acierta y su hash es de antes de normalizar la contraseña o de un coste menor que
+        el actual, guarda uno nuevo en la misma llamada (como `must_update` en Django).
+        """
         if username is None or password is None:
             raise DatosInvalidosError("Para iniciar sesión hacen falta username y password.")
         if not isinstance(username, str) or not isinstance(password, str):
             raise DatosInvalidosError("Para iniciar sesión, username y password deben ser texto.")
         fila = None
-        if _podria_existir(username):
+        username = _username_buscable(username)
+        if username is not None:
             with _transaccion(cursor) as cur:
                 cur.execute(cls._BUSCAR_CREDENCIALES, (username,))
                 fila = cur.fetchone()
@@ -170,9 +184,14 @@ class UsuarioDAO:
             simular_verificacion(password)
             return None
         id_usuario, nombre, hash_guardado = fila
-        if verificar_password(password, hash_guardado):
-            return Usuario(id_usuario, nombre)
-        return None
+        if not verificar_password(password, hash_guardado):
+            return None
+        if necesita_rehash(hash_guardado):
+            # El hash nuevo también se calcula sin tener una conexión prestada.
+            nuevo_hash = generar_hash(password)
+            with _transaccion(cursor) as cur:
+                cur.execute(cls._MEJORAR_HASH, (nuevo_hash, id_usuario, hash_guardado))
+        return Usuario(id_usuario, nombre)
 
 
 @contextmanager
@@ -203,12 +222,12 @@ def _es_conexion_perdida(error: psycopg2.Error) -> bool:
     return codigo is None or codigo.startswith(("08", "57P"))
 
 
-def _podria_existir(username: str) -> bool:
+def _username_buscable(username: str) -> str | None:
+    """El username normalizado; None si no es válido (y entonces no puede estar en la tabla)."""
     try:
-        validar_username(username)
+        return validar_username(username)
     except DatosInvalidosError:
-        return False
-    return True
+        return None
 
 
 def _validar_entero(campo: str, valor: object, minimo: int | None = None, maximo=None) -> None:

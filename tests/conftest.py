@@ -4,6 +4,8 @@ Si el entorno trae DATABASE_URL o DB_HOST, se usa ese servidor con una base dese
 creada para esta ejecución; si no, un PostgreSQL embebido en un directorio temporal.
 """
 
+import base64
+import hashlib
 import logging
 import os
 import shutil
@@ -34,7 +36,9 @@ ENTORNO_DE_PRUEBAS = {
     "DB_POOL_LEAK_WARN": "60",
     "DB_CONNECT_TIMEOUT": "3",
     "DB_APPLICATION_NAME": "acceso_datos_tests",
-    "PASSWORD_SCRYPT_N": "1024",  # hashes baratos: la seguridad se prueba, no se paga
+    # Hashes baratos: la seguridad se prueba, no se paga (el coste real, en test_seguridad).
+    "PASSWORD_SCRYPT_N": "1024",
+    "PASSWORD_SCRYPT_P": "1",
     "LOG_LEVEL": "DEBUG",
 }
 
@@ -105,17 +109,34 @@ def base_limpia(servidor_de_pruebas) -> Configuracion:
 
 
 @pytest.fixture
-def derivaciones(monkeypatch) -> list[int]:
-    """Anota el N de cada derivación scrypt que se hace (y la hace de verdad)."""
+def derivaciones(monkeypatch) -> list[tuple[int, int, int]]:
+    """Anota los (N, r, p) de cada derivación scrypt que se hace, y la hace de verdad salvo
+    que pase de 256 MiB o de p = 16: entonces el test falla sin agotar la memoria ni colgarse."""
     anotadas = []
     original = seguridad._scrypt
 
     def anotar(password, sal, n, r, p):
-        anotadas.append(n)
+        if 128 * n * r > 256 * 2**20 or p > 16:
+            pytest.fail(f"se intentó una derivación scrypt desmedida: N={n}, r={r}, p={p}")
+        anotadas.append((n, r, p))
         return original(password, sal, n, r, p)
 
     monkeypatch.setattr(seguridad, "_scrypt", anotar)
     return anotadas
+
+
+@pytest.fixture
+def hash_antiguo():
+    """Hace hashes como los guardaba la versión anterior: prefijo `scrypt`, p = 1 y la
+    contraseña tal cual, sin normalizar."""
+
+    def hacer(password: str, n: int = 1024) -> str:
+        sal = os.urandom(16)
+        derivada = hashlib.scrypt(password.encode(), salt=sal, n=n, r=8, p=1, dklen=32)
+        en_base64 = [base64.b64encode(datos).decode() for datos in (sal, derivada)]
+        return "$".join(["scrypt", str(n), "8", "1", *en_base64])
+
+    return hacer
 
 
 @pytest.fixture

@@ -86,11 +86,16 @@ def test_servidor_inalcanzable_explica_host_y_puerto_y_sale_con_1(puerto_cerrado
     assert SECRETO not in registro.read_text(encoding="utf-8")
 
 
-def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path):
-    resultado = _ejecutar(_entorno(DB_POOL_MAX="0", LOG_FILE=str(tmp_path / "app.log")))
+@pytest.mark.parametrize(("variable", "valor"), [("DB_POOL_MAX", "0"), ("PASSWORD_SCRYPT_N", "3")])
+def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path, puerto_cerrado, variable, valor):
+    # Con un puerto cerrado: si la configuración pasara, el error sería otro.
+    entorno = _entorno(DB_HOST="127.0.0.1", DB_PORT=str(puerto_cerrado))
+    entorno.update({variable: valor, "LOG_FILE": str(tmp_path / "app.log")})
+
+    resultado = _ejecutar(entorno)
 
     assert resultado.returncode == 1
-    assert "DB_POOL_MAX=0 no vale" in resultado.stderr
+    assert f"{variable}={valor} no vale" in resultado.stderr
     assert "Traceback" not in resultado.stdout + resultado.stderr
 
 

@@ -20,7 +20,7 @@ URL_CON_SECRETO = f"postgresql://alumno:{SECRETO}@db.ejemplo.org:6543/tienda"
 def entorno_vacio(monkeypatch):
     """Quita del entorno real toda variable que la configuración lee."""
     for nombre in list(os.environ):
-        if nombre.startswith(("DB_", "LOG_")) or nombre == "DATABASE_URL":
+        if nombre.startswith(("DB_", "LOG_", "PASSWORD_")) or nombre == "DATABASE_URL":
             monkeypatch.delenv(nombre)
     return monkeypatch
 
@@ -41,6 +41,8 @@ def test_sin_variables_usa_los_valores_por_defecto_y_el_servidor_embebido():
     assert configuracion.log_level == "DEBUG"
     assert configuracion.directorio_embebido == RAIZ_PROYECTO / ".pgdata"
     assert configuracion.log_file == RAIZ_PROYECTO / "acceso_datos.log"
+    coste = configuracion.coste_scrypt
+    assert (coste.n, coste.r, coste.p) == (2**15, 8, 3)
 
 
 def test_db_host_apunta_a_un_servidor_propio_con_puerto_por_defecto():
@@ -189,6 +191,21 @@ def test_una_variable_vacia_cuenta_como_no_definida():
             id="url-ilegible",
         ),
         pytest.param({"LOG_LEVEL": "HABLADOR"}, "LOG_LEVEL", "no es un nivel válido", id="log"),
+        pytest.param(
+            {"PASSWORD_SCRYPT_N": "3"}, "PASSWORD_SCRYPT_N", "potencia de 2", id="scrypt-n-3"
+        ),
+        pytest.param(
+            {"PASSWORD_SCRYPT_N": "mucho"}, "PASSWORD_SCRYPT_N", "no es un número", id="scrypt-n"
+        ),
+        pytest.param(
+            {"PASSWORD_SCRYPT_N": str(2**30)},
+            "PASSWORD_SCRYPT_N",
+            "entre 2 y 262144",
+            id="scrypt-n-enorme",
+        ),
+        pytest.param(
+            {"PASSWORD_SCRYPT_P": "0"}, "PASSWORD_SCRYPT_P", "entre 1 y 16", id="scrypt-p-0"
+        ),
     ],
 )
 def test_un_valor_no_valido_da_configuracion_error_que_nombra_la_variable(

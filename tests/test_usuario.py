@@ -1,5 +1,7 @@
 """Tests unitarios de `Usuario` y de sus reglas de validación (sin base de datos)."""
 
+import unicodedata
+
 import pytest
 from entradas_hostiles import USERNAMES_HOSTILES
 
@@ -79,6 +81,17 @@ def test_usuario_es_mutable_y_no_se_puede_usar_como_clave():
 @pytest.mark.parametrize("username", USERNAMES_VALIDOS)
 def test_username_valido_se_devuelve_tal_cual(username):
     assert validar_username(username) == username
+
+
+def test_username_se_normaliza_a_nfc():
+    # «José» con la «é» como «e» más la tilde combinada (NFD), como lo escriben algunos sistemas.
+    assert validar_username("Jose\u0301") == "Jos\u00e9"
+
+
+def test_el_maximo_de_username_cuenta_los_caracteres_ya_normalizados():
+    descompuesto = unicodedata.normalize("NFD", "é" * 50)  # 100 puntos de código
+
+    assert validar_username(descompuesto) == "é" * 50
 
 
 @pytest.mark.parametrize("username", USERNAMES_INVALIDOS)

@@ -1,10 +1,12 @@
 """Tests de `UsuarioDAO` contra un PostgreSQL real: CRUD, validación, duplicados,
 transacciones, iteración por lotes, conexión perdida y autenticación."""
 
+import logging
 import os
 import shutil
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import psycopg2
@@ -12,6 +14,7 @@ import pytest
 from entradas_hostiles import USERNAMES_HOSTILES
 
 from acceso_datos import conexion as modulo_conexion
+from acceso_datos import usuario_dao as modulo_usuario_dao
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
@@ -26,6 +29,11 @@ pytestmark = pytest.mark.usefixtures("base_limpia")
 
 PASSWORD = "Secreto-Muy-Visible-123"
 OTRA_PASSWORD = "Otra-Clave-Distinta-456"
+# Lo mismo escrito de dos formas: «é» de una pieza (NFC) o «e» + tilde combinada (NFD).
+JOSE_NFC = "José"
+JOSE_NFD = unicodedata.normalize("NFD", JOSE_NFC)
+CLAVE_NFC = "contraseña-de-José"
+CLAVE_NFD = unicodedata.normalize("NFD", CLAVE_NFC)
 
 
 # (campo que debe nombrar el mensaje, username, password)
@@ -64,6 +72,20 @@ def _estado_de_la_secuencia() -> tuple:
     with CursorDelPool() as cursor:
         cursor.execute("SELECT last_value, is_called FROM usuario_id_usuario_seq")
         return cursor.fetchone()
+
+
+def _hash_de(id_usuario: int) -> str:
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT password FROM usuario WHERE id_usuario = %s", (id_usuario,))
+        return cursor.fetchone()[0]
+
+
+def _guardar_hash(id_usuario: int, hash_guardado: str) -> None:
+    """Pone un hash en la fila sin pasar por el DAO, como lo habría dejado otra versión."""
+    with CursorDelPool() as cursor:
+        cursor.execute(
+            "UPDATE usuario SET password = %s WHERE id_usuario = %s", (hash_guardado, id_usuario)
+        )
 
 
 def _en_uso() -> int:
@@ -266,7 +288,7 @@ def test_actualizar_con_password_la_vieja_deja_de_valer_y_la_nueva_vale():
 
     assert cambio.password is None
     hash_despues = _filas()[0][2]
-    assert hash_despues != hash_antes and hash_despues.startswith("scrypt$")
+    assert hash_despues != hash_antes and hash_despues.startswith("scrypt-nfkc$")
     assert UsuarioDAO.autenticar("ana", PASSWORD) is None
     assert UsuarioDAO.autenticar("ana", OTRA_PASSWORD) == Usuario(ana.id_usuario, "ana")
 
@@ -316,7 +338,8 @@ def test_la_columna_password_guarda_un_hash_con_sal_y_nunca_el_texto_plano():
     for guardado in (hash_ana, hash_bea):
         assert PASSWORD not in guardado
         prefijo, n, r, p, sal, derivada = guardado.split("$")
-        assert (prefijo, n, r, p) == ("scrypt", os.environ["PASSWORD_SCRYPT_N"], "8", "1")
+        coste = (os.environ["PASSWORD_SCRYPT_N"], "8", os.environ["PASSWORD_SCRYPT_P"])
+        assert (prefijo, n, r, p) == ("scrypt-nfkc", *coste)
         assert verificar_password(PASSWORD, guardado)
 
 
@@ -362,15 +385,16 @@ def test_autenticar_sin_username_o_password_de_texto_lanza_datos_invalidos(usern
     ids=["password_erronea", "usuario_desconocido", "username_invalido"],
 )
 def test_autenticar_fallido_hace_siempre_una_derivacion_scrypt_del_mismo_coste(
-    derivaciones, username, password
+    monkeypatch, derivaciones, username, password
 ):
+    monkeypatch.setenv("PASSWORD_SCRYPT_P", "2")  # el relleno también sigue a p
     _crear("ana")
     UsuarioDAO.autenticar("nadie", PASSWORD)  # la primera vez se prepara el hash de relleno
     derivaciones.clear()
 
     assert UsuarioDAO.autenticar(username, password) is None
 
-    assert derivaciones == [int(os.environ["PASSWORD_SCRYPT_N"])]
+    assert derivaciones == [(int(os.environ["PASSWORD_SCRYPT_N"]), 8, 2)]
 
 
 def test_autenticar_tarda_parecido_con_usuario_desconocido_y_con_password_erronea(monkeypatch):
@@ -391,6 +415,195 @@ def test_autenticar_tarda_parecido_con_usuario_desconocido_y_con_password_errone
 
     # Cota generosa: sin la verificación de relleno, el desconocido tardaría ~1/50.
     assert desconocido > 0.4 * erronea, (desconocido, erronea)
+
+
+# --- mejora del hash al iniciar sesión (como must_update en Django) ---------------------
+
+
+def test_usuario_creado_con_un_coste_menor_se_mejora_al_acertar_y_no_al_fallar(monkeypatch):
+    ana = _crear("ana")  # con el coste de los tests: N = 1024, p = 1
+    antes = _hash_de(ana.id_usuario)
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "2048")
+    monkeypatch.setenv("PASSWORD_SCRYPT_P", "2")
+
+    assert UsuarioDAO.autenticar("ana", OTRA_PASSWORD) is None
+    assert _hash_de(ana.id_usuario) == antes  # un intento fallido no cambia nada
+
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+    mejorado = _hash_de(ana.id_usuario)
+    assert mejorado.split("$")[:4] == ["scrypt-nfkc", "2048", "8", "2"]
+
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+    assert _hash_de(ana.id_usuario) == mejorado  # ya está al día: no se rehace
+    assert UsuarioDAO.autenticar("ana", OTRA_PASSWORD) is None
+
+
+def test_bajar_el_coste_no_rebaja_los_hashes_guardados(monkeypatch):
+    ana = _crear("ana")
+    antes = _hash_de(ana.id_usuario)
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "512")
+
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+    assert _hash_de(ana.id_usuario) == antes
+
+
+@pytest.mark.parametrize(
+    ("creada", "escrita"),
+    [(CLAVE_NFC, CLAVE_NFC), (CLAVE_NFC, CLAVE_NFD), (CLAVE_NFD, CLAVE_NFD)],
+    ids=["nfc_y_nfc", "nfc_y_luego_nfd", "nfd_y_nfd"],
+)
+def test_hash_de_antes_de_normalizar_entra_una_vez_y_queda_mejorado(hash_antiguo, creada, escrita):
+    ana = _crear("ana")
+    _guardar_hash(ana.id_usuario, hash_antiguo(creada))
+
+    assert UsuarioDAO.autenticar("ana", escrita) == Usuario(ana.id_usuario, "ana")
+
+    mejorado = _hash_de(ana.id_usuario)
+    assert mejorado.startswith("scrypt-nfkc$")
+    for forma in (CLAVE_NFC, CLAVE_NFD):  # ya normalizada, vale escrita de las dos formas
+        assert UsuarioDAO.autenticar("ana", forma) == Usuario(ana.id_usuario, "ana")
+    assert _hash_de(ana.id_usuario) == mejorado
+
+
+def test_la_mejora_no_pisa_un_cambio_de_contrasena_hecho_mientras_se_calculaba(monkeypatch):
+    ana = _crear("ana")
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "2048")
+    calcular = modulo_usuario_dao.generar_hash
+
+    def con_cambio_entretanto(password: str) -> str:
+        # Otro programa cambia la contraseña mientras este calcula el hash nuevo.
+        _guardar_hash(ana.id_usuario, generar_hash(OTRA_PASSWORD))
+        return calcular(password)
+
+    monkeypatch.setattr(modulo_usuario_dao, "generar_hash", con_cambio_entretanto)
+
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+
+    assert UsuarioDAO.autenticar("ana", OTRA_PASSWORD) == Usuario(ana.id_usuario, "ana")
+    assert UsuarioDAO.autenticar("ana", PASSWORD) is None
+
+
+def test_la_mejora_calcula_el_hash_sin_tener_una_conexion_prestada(monkeypatch):
+    ana = _crear("ana")
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "2048")
+    calcular = modulo_usuario_dao.generar_hash
+    prestadas = []
+
+    def anotando(password: str) -> str:
+        prestadas.append(_en_uso())
+        return calcular(password)
+
+    monkeypatch.setattr(modulo_usuario_dao, "generar_hash", anotando)
+
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+    assert prestadas == [0]
+    assert _hash_de(ana.id_usuario).split("$")[1] == "2048"
+
+
+def test_la_mejora_dentro_de_una_transaccion_del_llamador_va_con_ella(monkeypatch):
+    ana = _crear("ana")
+    antes = _hash_de(ana.id_usuario)
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "2048")
+
+    with pytest.raises(RuntimeError), CursorDelPool() as cursor:
+        assert UsuarioDAO.autenticar("ana", PASSWORD, cursor=cursor) is not None
+        raise RuntimeError("el llamador deshace su transacción")
+
+    assert _hash_de(ana.id_usuario) == antes
+    with CursorDelPool() as cursor:
+        assert UsuarioDAO.autenticar("ana", PASSWORD, cursor=cursor) is not None
+    assert _hash_de(ana.id_usuario).split("$")[1] == "2048"
+
+
+def test_conexion_perdida_al_guardar_la_mejora_no_deja_nada_y_el_siguiente_acierto_mejora(
+    monkeypatch, matar_backend
+):
+    ana = _crear("ana")
+    antes = _hash_de(ana.id_usuario)
+    monkeypatch.setenv("PASSWORD_SCRYPT_N", "2048")
+    calcular = modulo_usuario_dao.generar_hash
+
+    def y_se_cae_la_conexion(password: str) -> str:
+        matar_backend(_pid_de_la_proxima_conexion())
+        return calcular(password)
+
+    monkeypatch.setattr(modulo_usuario_dao, "generar_hash", y_se_cae_la_conexion)
+    with pytest.raises(ConexionError):
+        UsuarioDAO.autenticar("ana", PASSWORD)
+    monkeypatch.setattr(modulo_usuario_dao, "generar_hash", calcular)
+
+    assert _en_uso() == 0
+    assert _hash_de(ana.id_usuario) == antes
+    assert UsuarioDAO.autenticar("ana", PASSWORD) == Usuario(ana.id_usuario, "ana")
+    assert _hash_de(ana.id_usuario).split("$")[1] == "2048"
+
+
+@pytest.mark.parametrize(
+    "desmedido",
+    [
+        pytest.param("1073741824$8$1", id="n_2_a_la_30"),
+        pytest.param("524288$8$1", id="n_512_mib"),
+        pytest.param("16384$1048576$1", id="r_enorme"),
+        pytest.param("16384$8$1000000", id="p_enorme"),
+        pytest.param("mil$8$1", id="formato_roto"),
+    ],
+)
+def test_coste_desmedido_guardado_en_la_base_es_un_inicio_fallido_rapido_con_aviso(
+    derivaciones, caplog, desmedido
+):
+    caplog.set_level(logging.WARNING, logger="acceso_datos")
+    ana = _crear("ana")
+    sal, derivada = _hash_de(ana.id_usuario).split("$")[4:]
+    roto = f"scrypt${desmedido}${sal}${derivada}"  # como las filas de antes de este cambio
+    _guardar_hash(ana.id_usuario, roto)
+    derivaciones.clear()
+
+    inicio = time.monotonic()
+    assert UsuarioDAO.autenticar("ana", PASSWORD) is None
+    assert time.monotonic() - inicio < 1  # cota de cuelgue: no se calcula nada desmedido
+
+    assert derivaciones == [(1024, 8, 1)]  # solo la de relleno, con el coste actual
+    assert any(
+        r.levelno == logging.WARNING and "se rechaza" in r.getMessage() for r in caplog.records
+    )
+    assert PASSWORD not in caplog.text
+    assert _hash_de(ana.id_usuario) == roto
+    assert _en_uso() == 0
+
+
+# --- usernames y contraseñas en Unicode: NFC y NFD son lo mismo -------------------------
+
+
+def test_username_nfd_y_nfc_son_el_mismo_usuario_y_no_se_duplican():
+    jose = _crear(JOSE_NFC)
+    filas = _filas()
+
+    with pytest.raises(RegistroDuplicadoError):
+        _crear(JOSE_NFD)
+
+    assert _filas() == filas
+    assert UsuarioDAO.buscar_por_username(JOSE_NFD) == Usuario(jose.id_usuario, JOSE_NFC)
+    assert UsuarioDAO.autenticar(JOSE_NFD, PASSWORD) == Usuario(jose.id_usuario, JOSE_NFC)
+
+
+def test_username_nfd_se_guarda_normalizado_a_nfc():
+    jose = _crear(JOSE_NFD)
+
+    assert jose.username == JOSE_NFC
+    assert _filas()[0][1] == JOSE_NFC
+    assert UsuarioDAO.buscar_por_username(JOSE_NFC) == Usuario(jose.id_usuario, JOSE_NFC)
+
+    UsuarioDAO.actualizar(Usuario(jose.id_usuario, JOSE_NFD + "2"))
+    assert _filas()[0][1] == JOSE_NFC + "2"
+
+
+@pytest.mark.parametrize(
+    ("creada", "escrita"), [(CLAVE_NFC, CLAVE_NFD), (CLAVE_NFD, CLAVE_NFC)], ids=["nfc", "nfd"]
+)
+def test_password_escrita_en_la_otra_forma_unicode_inicia_sesion(creada, escrita):
+    jose = _crear(JOSE_NFC, creada)
+
+    assert UsuarioDAO.autenticar(JOSE_NFC, escrita) == Usuario(jose.id_usuario, JOSE_NFC)
 
 
 # --- entradas inválidas, hostiles y duplicadas ------------------------------------------
