@@ -19,7 +19,7 @@ from acceso_datos.errores import (
 )
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import configurar_logging, log
-from acceso_datos.usuario import Usuario
+from acceso_datos.usuario import Usuario, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
 
 FILAS_POR_PAGINA = 20
@@ -113,7 +113,9 @@ class MenuAppUsuario:
 
     def agregar(self) -> None:
         """Opción 2: pide username y contraseña y muestra el id nuevo."""
-        username = input("Username: ")
+        # Un username que no sirve se dice antes de pedir la contraseña: si no, lo siguiente
+        # que se escribe (quizá una opción del menú) acabaría en la pregunta de la contraseña.
+        username = validar_username(input("Username: "))
         password = leer_password("Contraseña (8 a 128 caracteres, no se ve al escribir): ")
         usuario = Usuario(username=username, password=password)
         UsuarioDAO.insertar(usuario)
@@ -126,6 +128,8 @@ class MenuAppUsuario:
             return
         print(f"Usuario actual: {usuario.username}")
         nuevo_username = input("Nuevo username (Enter para conservarlo): ")
+        if nuevo_username:
+            nuevo_username = validar_username(nuevo_username)  # antes de la contraseña
         nueva_password = leer_password(
             "Nueva contraseña (Enter para conservarla, no se ve al escribir): "
         )

@@ -191,12 +191,12 @@ def test_entrada_mala_se_explica_y_la_tabla_solo_cambia_en_lo_agregado_a_proposi
         (["3", "²"], "(escribió '²')."),
         (["3", "999"], "No existe ningún usuario con id 999."),
         (["4", "999"], "No existe ningún usuario con id 999."),
-        (["2", "   ", "clave-valida-1"], "El campo username no puede estar en blanco."),
-        (["2", "x" * 51, "clave-valida-1"], "tiene 51 caracteres; el máximo es 50."),
+        (["2", "   "], "El campo username no puede estar en blanco."),
+        (["2", "x" * 51], "tiene 51 caracteres; el máximo es 50."),
         (["2", "carla", "corta"], "debe tener entre 8 y 128 caracteres (tiene 5)."),
         (["2", "ana", "clave-valida-1"], "No se guardó: Ya existe un usuario con username 'ana'."),
         (["3", "1", "bruno", ""], "Ya existe un usuario con username 'bruno'."),
-        (["3", "1", "   ", ""], "El campo username no puede estar en blanco."),
+        (["3", "1", "   "], "El campo username no puede estar en blanco."),
         (["3", "1", "", "corta"], "(tiene 5)."),
         (["3", "1", "", ""], "Sin cambios."),
         (["4", "2", "si"], "No se eliminó nada: solo 's' confirma (respondió 'si')."),
@@ -213,11 +213,32 @@ def test_entrada_mala_se_explica_y_la_tabla_solo_cambia_en_lo_agregado_a_proposi
     assert UsuarioDAO.autenticar(SQL_EN_USERNAME, "clave-valida-1") is not None
 
 
+@pytest.mark.parametrize(
+    ("lineas", "tras_el_listado"),
+    [
+        pytest.param(["2", "   "], "No hay usuarios registrados.", id="agregar"),
+        pytest.param(["3", "1", "   "], "     1  ana\n", id="modificar"),
+    ],
+)
+def test_username_no_valido_se_rechaza_antes_de_pedir_la_contrasena(lineas, tras_el_listado):
+    if lineas[0] == "3":
+        agregar("ana", "clave-de-ana")
+    antes = filas_de_la_tabla()
+    # Lo siguiente que escribe el alumno es una opción del menú, no una contraseña.
+    pasos = [(lineas, "El campo username no puede estar en blanco."), (["1"], tras_el_listado)]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert "Contraseña" not in respuestas(resultado.salida)[0]
+    assert filas_de_la_tabla() == antes
+
+
 def test_un_guion_que_no_es_utf8_se_explica_sin_romper_el_menu():
     # PYTHONIOENCODING estricto imita la terminal de un alumno con locale es_ES.UTF-8.
     entorno = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
 
-    resultado = ejecutar_menu("2\nJosé\nclave-valida-1\n9\n".encode("latin-1"), entorno)
+    resultado = ejecutar_menu("2\nJosé\n9\n".encode("latin-1"), entorno)
 
     assert resultado.estado == 0, resultado.errores
     assert "Traceback" not in resultado.errores
