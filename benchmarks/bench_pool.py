@@ -1,6 +1,6 @@
 """`make bench`: lo que gana el pool, medido junto a lo que se usaría en su lugar.
 
-Tres medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
+Cuatro medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
 proyecto (el embebido o el configurado), que se crea al empezar y se borra al terminar:
 
 1. Rendimiento con 1, 4, 16 y 64 hilos: pedir una conexión, buscar un usuario por su
@@ -9,6 +9,7 @@ proyecto (el embebido o el configurado), que se crea al empezar y se borra al te
 2. Recorrer un millón de filas con `UsuarioDAO.iterar()` y con `seleccionar()`: tiempo y
    memoria residente máxima, cada uno en su propio proceso.
 3. Lo que cuesta una conexión nueva frente a un préstamo del pool.
+4. Lo que tardan un alta y un inicio de sesión con el coste de scrypt en vigor.
 
 Todas las cifras que se comparan salen de esta misma ejecución: en estas máquinas un
 tiempo absoluto suelto dice poco. El informe sale por la consola y en
@@ -39,6 +40,7 @@ from benchmarks import variantes as v
 from benchmarks.base_de_medida import base_de_medida, llenar_usuarios
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas
 from benchmarks.coste_conexion import CosteConexion, medir_coste_conexion
+from benchmarks.coste_password import CostePassword, medir_coste_password
 from benchmarks.informe import (
     Bloque,
     Progreso,
@@ -68,6 +70,7 @@ class Parametros:
     duracion: float = 0.2  # segundos de cada ronda
     conexiones_nuevas: int = 200
     prestamos: int = 2_000
+    rondas_password: int = 11  # cada una, seis operaciones de unas décimas de segundo
 
     def __post_init__(self):
         if self.filas_recorrido < self.usuarios:
@@ -76,7 +79,12 @@ class Parametros:
 
 COMPLETO = Parametros()
 RAPIDO = Parametros(
-    filas_recorrido=200_000, rondas=5, duracion=0.1, conexiones_nuevas=50, prestamos=500
+    filas_recorrido=200_000,
+    rondas=5,
+    duracion=0.1,
+    conexiones_nuevas=50,
+    prestamos=500,
+    rondas_password=3,
 )
 
 # Nuestro pool con el tamaño del curso; se fija antes de crearlo.
@@ -100,6 +108,7 @@ class Resultados:
     reconexiones: dict[int, int] = field(default_factory=dict)  # del pool del curso, por hilos
     coste: CosteConexion | None = None
     recorridos: dict[str, Recorrido] = field(default_factory=dict)
+    password: CostePassword | None = None
 
 
 # --- preparación -----------------------------------------------------------------------
@@ -226,8 +235,9 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
         with ExitStack() as recursos:  # las variantes se cierran al acabar de medirlas
             creadas, ausentes = crear_variantes(conexion, p.usuarios, recursos)
             planes = planear(p.hilos, creadas, ausentes, libres)
-            # Las rondas y, además, preparar, coste de conectar, llenar y los dos recorridos.
-            progreso.total = sum(len(plan.medibles) for plan in planes) * (p.rondas + 1) + 5
+            # Las rondas y, además, preparar, coste de conectar, llenar, los dos recorridos y
+            # las contraseñas.
+            progreso.total = sum(len(plan.medibles) for plan in planes) * (p.rondas + 1) + 6
             progreso.fase(f"Preparando {numero(p.usuarios)} usuarios")
             crear_esquema()
             with CursorDelPool() as cursor:
@@ -249,6 +259,10 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
             progreso.fase(f"Recorriendo {numero(p.filas_recorrido)} filas con {metodo}()")
             resultados.recorridos[metodo] = medir_en_subproceso(metodo, dict(os.environ))
             progreso.paso()
+        # Al final: sus altas toman ids de la secuencia, que llenar_usuarios fija a mano.
+        progreso.fase("Coste de las contraseñas: alta e inicio de sesión")
+        resultados.password = medir_coste_password(p.rondas_password)
+        progreso.paso()
     servidor = "el embebido del proyecto" if embebido else medida.destino()
     resultados.servidor = f"{servidor}, PostgreSQL {version}"
     return resultados
@@ -415,6 +429,31 @@ def tabla_de_recorridos(resultados: Resultados) -> list[Bloque]:
     ]
 
 
+def tabla_de_password(password: CostePassword) -> list[Bloque]:
+    coste = password.coste
+    tabla = Tabla(
+        f"scrypt con N={numero(coste.n)}, r={coste.r}, p={coste.p} "
+        f"({numero(128 * coste.n * coste.r / 2**20)} MiB por hash)",
+        ["operación", "mínimo (s)", "mediana (s)"],
+        [
+            [
+                operacion,
+                numero(password.minimo(operacion), 3),
+                numero(password.mediana(operacion), 3),
+            ]
+            for operacion in password.segundos
+        ],
+    )
+    return [
+        Titulo("4. Coste de las contraseñas"),
+        f"Cada operación de `UsuarioDAO`, {password.rondas} veces alternadas, con el coste de "
+        "`PASSWORD_SCRYPT_N` y `PASSWORD_SCRYPT_P` en vigor; `generar_hash()` sin base es la "
+        "parte de scrypt. Un inicio de sesión que mejora un hash verifica el de antes y "
+        "calcula y guarda el nuevo.",
+        tabla,
+    ]
+
+
 def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
     tabla = Tabla("", ["objetivo", "medido", "¿se cumple?"], texto=(0, 2))
     nuestro = v.NuestroPool.clave
@@ -482,6 +521,8 @@ def informe(resultados: Resultados) -> list[Bloque]:
     bloques += tabla_de_recorridos(resultados)
     if resultados.coste:
         bloques += tabla_de_coste(resultados.coste)
+    if resultados.password:
+        bloques += tabla_de_password(resultados.password)
     bloques += tabla_de_objetivos(resultados)
     return bloques
 

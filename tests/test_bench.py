@@ -13,9 +13,9 @@ import time
 import psycopg2
 import pytest
 
-from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.configuracion import CosteScrypt, leer_configuracion
 from acceso_datos.errores import ConexionError
-from benchmarks import bench_pool
+from benchmarks import bench_pool, coste_password
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import SUFIJO, base_de_medida
 from benchmarks.bench_pool import Parametros, url_de
@@ -32,6 +32,7 @@ DIMINUTO = Parametros(
     duracion=0.05,
     conexiones_nuevas=3,
     prestamos=20,
+    rondas_password=1,
 )
 
 
@@ -58,7 +59,14 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
     consola = capsys.readouterr()
     markdown = salida.read_text(encoding="utf-8")
     assert "Orden: `make bench RAPIDO=1`" in markdown
-    for titulo in ("1. Rendimiento con hilos", "2. Recorrer", "3. Coste", "Objetivos"):
+    titulos = (
+        "1. Rendimiento con hilos",
+        "2. Recorrer",
+        "3. Coste",
+        "4. Coste de las",
+        "Objetivos",
+    )
+    for titulo in titulos:
         assert f"## {titulo}" in markdown
         assert titulo in consola.out
     for nombre in v.nombres().values():
@@ -72,7 +80,12 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
     assert not _existe_base(servidor_de_pruebas, servidor_de_pruebas.base + SUFIJO)
 
 
-def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(servidor_de_pruebas, tmp_path):
+def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
+    servidor_de_pruebas, tmp_path, monkeypatch
+):
+    # Un hash «de antes» más barato que el coste de los tests, para que haya algo que mejorar.
+    monkeypatch.setattr(coste_password, "COSTE_ANTERIOR", CosteScrypt(n=512, r=8, p=1))
+
     resultados = bench_pool.ejecutar(DIMINUTO, tmp_path / "R.md", "prueba")
 
     for hilos in DIMINUTO.hilos:
@@ -98,6 +111,12 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(servidor_de_pru
         "seleccionar": DIMINUTO.filas_recorrido,
     }
     assert resultados.coste.nueva_us > resultados.coste.prestamo_us > 0
+
+    password = resultados.password
+    assert (password.coste.n, password.coste.p) == (1024, 1)  # el de los tests
+    assert len(password.segundos) == 6
+    assert "inicio que mejora un hash N=512, p=1" in password.segundos
+    assert all(len(segundos) == DIMINUTO.rondas_password for segundos in password.segundos.values())
 
 
 def test_ronda_que_falla_en_un_hilo_para_los_demas_y_lo_cuenta():
