@@ -24,6 +24,7 @@ from acceso_datos.servidor_embebido import ServidorEmbebido
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 from benchmarks.recorrer import medir_en_subproceso
+from tests.conftest import RAIZ
 
 pytestmark = pytest.mark.usefixtures("base_limpia")
 
@@ -595,6 +596,43 @@ def test_username_nfd_se_guarda_normalizado_a_nfc():
 
     UsuarioDAO.actualizar(Usuario(jose.id_usuario, JOSE_NFD + "2"))
     assert _filas()[0][1] == JOSE_NFC + "2"
+
+
+def _orden_del_readme_para_normalizar_usernames() -> str:
+    lineas = (RAIZ / "README.md").read_text(encoding="utf-8").splitlines()
+    return next(linea for linea in lineas if "normalize(username, NFC)" in linea)
+
+
+def _insertar_como_antes(username: str) -> int:
+    """Una fila como las guardaba la versión anterior: el username tal cual llegó."""
+    with CursorDelPool() as cursor:
+        cursor.execute(
+            "INSERT INTO usuario (username, password) VALUES (%s, %s) RETURNING id_usuario",
+            (username, generar_hash(PASSWORD)),
+        )
+        return cursor.fetchone()[0]
+
+
+def test_la_orden_del_readme_normaliza_los_usernames_nfd_de_una_base_anterior():
+    id_jose = _insertar_como_antes(JOSE_NFD)
+    assert UsuarioDAO.autenticar(JOSE_NFC, PASSWORD) is None  # ya no se encontraría
+
+    with CursorDelPool() as cursor:
+        cursor.execute(_orden_del_readme_para_normalizar_usernames())
+
+    assert _filas()[0][1] == JOSE_NFC
+    assert UsuarioDAO.autenticar(JOSE_NFD, PASSWORD) == Usuario(id_jose, JOSE_NFC)
+
+
+def test_la_orden_del_readme_con_dos_usernames_que_coinciden_falla_sin_cambiar_nada():
+    _crear(JOSE_NFC)
+    _insertar_como_antes(JOSE_NFD)
+    filas = _filas()
+
+    with pytest.raises(psycopg2.errors.UniqueViolation), CursorDelPool() as cursor:
+        cursor.execute(_orden_del_readme_para_normalizar_usernames())
+
+    assert _filas() == filas
 
 
 @pytest.mark.parametrize(
