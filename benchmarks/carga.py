@@ -103,8 +103,12 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
     try:
         salida.wait(timeout=ESPERA_ARRANQUE)
         inicio = time.perf_counter()
-        # La ventana de medida: aquí dormir es medir, no sincronizar.
-        parar.wait(duracion)
+        # La ventana de medida: aquí dormir es medir, no sincronizar. A trozos: un Ctrl-C que
+        # llega justo antes de que el hilo se bloquee no se atiende hasta que vuelve a Python,
+        # y con una sola espera eso sería al final de la ronda.
+        fin = time.monotonic() + duracion
+        while (restante := fin - time.monotonic()) > 0:
+            time.sleep(min(restante, 0.1))
     finally:
         # También si se interrumpe (Ctrl-C): ningún hilo debe seguir usando conexiones
         # mientras se cierran.
