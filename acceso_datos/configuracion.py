@@ -1,7 +1,8 @@
-"""Lee la configuración de la base de datos del entorno y de `.env`.
+"""Lee la configuración de la base de datos y de las contraseñas del entorno y de `.env`.
 
-Se lee cuando se crea un pool, no al importar: un test puede cambiar el entorno y
-crear otro pool. Las variables reales del entorno ganan a las de `.env`.
+Se lee cuando se crea un pool (y el coste de scrypt, en cada hash), no al importar: un test
+puede cambiar el entorno y crear otro pool. Las variables reales del entorno ganan a las
+de `.env`.
 """
 
 import os

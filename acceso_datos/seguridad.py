@@ -23,6 +23,7 @@ from acceso_datos.configuracion import (
     CosteScrypt,
     leer_coste_scrypt,
 )
+from acceso_datos.errores import DatosInvalidosError
 from acceso_datos.logger_base import log
 
 PREFIJO = "scrypt-nfkc"
@@ -41,7 +42,9 @@ def generar_hash(password: str, coste: CosteScrypt | None = None) -> str:
     actual salvo que se pida otro."""
     coste = coste or coste_actual()
     if not coste.admitido():
-        raise ValueError(f"{coste} está fuera de los límites: verificar_password lo rechazaría.")
+        raise DatosInvalidosError(
+            f"El coste {coste} está fuera de los límites: verificar_password lo rechazaría."
+        )
     sal = os.urandom(BYTES_SAL)
     derivada = _scrypt(_normalizar(password), sal, coste.n, coste.r, coste.p)
     return _formatear(coste, sal, derivada)

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from acceso_datos import configuracion, seguridad
-from acceso_datos.errores import ConfiguracionError
+from acceso_datos.errores import ConfiguracionError, DatosInvalidosError
 from acceso_datos.seguridad import generar_hash, simular_verificacion, verificar_password
 
 PASSWORD = "Secreto-Muy-Visible-123"
@@ -103,6 +103,13 @@ def test_coste_no_valido_da_configuracion_error_que_nombra_la_variable(
 
     with pytest.raises(ConfiguracionError, match=f"^{variable}="):
         generar_hash(PASSWORD)
+
+
+def test_generar_hash_con_un_coste_fuera_de_los_limites_lo_rechaza_sin_calcularlo(derivaciones):
+    with pytest.raises(DatosInvalidosError, match="fuera de los límites"):
+        generar_hash(PASSWORD, configuracion.CosteScrypt(n=2**19))
+
+    assert derivaciones == []
 
 
 def test_coste_vacio_cuenta_como_no_definido(monkeypatch):
