@@ -96,6 +96,17 @@ def _borrar_base(configuracion: Configuracion) -> None:
 
 
 @pytest.fixture
+def directorio_temporal():
+    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>.
+
+    Como root, el servidor embebido corre con otro usuario del sistema, y cada sesión de
+    pytest que empieza deja ese directorio en 0700: un servidor que viva dentro perdería el acceso.
+    """
+    with tempfile.TemporaryDirectory(prefix="acceso_datos_test_") as directorio:
+        yield Path(directorio)
+
+
+@pytest.fixture
 def base_limpia(servidor_de_pruebas) -> Configuracion:
     """Esquema aplicado y tablas vacías antes del test; nada prestado al terminar."""
     Conexion.cerrar_conexiones()

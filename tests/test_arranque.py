@@ -8,31 +8,14 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
+from menu_en_proceso import RAIZ, entorno_sin_base
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 
-RAIZ = Path(__file__).resolve().parent.parent
 SECRETO = "Clave-Arranque-c41d2e"
-
-
-def _entorno(**variables: str) -> dict[str, str]:
-    """El entorno del test sin configuración de base de datos, más `variables`.
-
-    Las variables vacías anulan las de un posible `.env` del proyecto (el entorno real gana).
-    """
-    entorno = {
-        nombre: valor
-        for nombre, valor in os.environ.items()
-        if not nombre.startswith(("DB_", "LOG_")) and nombre != "DATABASE_URL"
-    }
-    entorno.update(DATABASE_URL="", DB_HOST="", DB_CONNECT_TIMEOUT="3")
-    entorno.update(variables)
-    return entorno
 
 
 def _ejecutar(entorno: dict[str, str]) -> subprocess.CompletedProcess:
@@ -48,17 +31,6 @@ def _ejecutar(entorno: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def directorio_temporal():
-    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>.
-
-    Como root, el servidor embebido corre con otro usuario del sistema, y cada sesión de
-    pytest que empieza deja ese directorio en 0700: un servidor que viva dentro perdería el acceso.
-    """
-    with tempfile.TemporaryDirectory(prefix="acceso_datos_test_") as directorio:
-        yield Path(directorio)
-
-
-@pytest.fixture
 def puerto_cerrado():
     """Un puerto TCP local reservado sin escuchar: quien conecte recibe «conexión rechazada»."""
     with socket.socket() as reservado:
@@ -69,7 +41,7 @@ def puerto_cerrado():
 def test_servidor_inalcanzable_explica_host_y_puerto_y_sale_con_1(puerto_cerrado, tmp_path):
     registro = tmp_path / "app.log"
     resultado = _ejecutar(
-        _entorno(
+        entorno_sin_base(
             DB_HOST="127.0.0.1",
             DB_PORT=str(puerto_cerrado),
             DB_PASSWORD=SECRETO,
@@ -89,7 +61,7 @@ def test_servidor_inalcanzable_explica_host_y_puerto_y_sale_con_1(puerto_cerrado
 @pytest.mark.parametrize(("variable", "valor"), [("DB_POOL_MAX", "0"), ("PASSWORD_SCRYPT_N", "3")])
 def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path, puerto_cerrado, variable, valor):
     # Con un puerto cerrado: si la configuración pasara, el error sería otro.
-    entorno = _entorno(DB_HOST="127.0.0.1", DB_PORT=str(puerto_cerrado))
+    entorno = entorno_sin_base(DB_HOST="127.0.0.1", DB_PORT=str(puerto_cerrado))
     entorno.update({variable: valor, "LOG_FILE": str(tmp_path / "app.log")})
 
     resultado = _ejecutar(entorno)
@@ -122,7 +94,7 @@ def test_embebido_el_primer_arranque_dice_donde_estan_los_datos_y_el_segundo_los
     directorio_temporal,
 ):
     datos = directorio_temporal / "pgdata"
-    entorno = _entorno(
+    entorno = entorno_sin_base(
         DB_EMBEDDED_DIR=str(datos), DB_NAME="tienda", LOG_FILE=str(directorio_temporal / "app.log")
     )
 

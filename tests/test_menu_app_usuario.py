@@ -4,18 +4,24 @@ en otro proceso, con la entrada por una tubería (o una terminal) y la base de p
 import os
 import pty
 import re
-import select
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from menu_en_proceso import (
+    ESPERA,
+    ORDEN,
+    PROMPT,
+    RAIZ,
+    Conversacion,
+    esperar_a_que_lea,
+    menu_interactivo,
+)
 
 from acceso_datos.conexion import VALIDAR_SI_INACTIVA
 from acceso_datos.configuracion import Configuracion
@@ -27,11 +33,7 @@ from acceso_datos.usuario_dao import UsuarioDAO
 
 pytestmark = pytest.mark.usefixtures("base_limpia")
 
-RAIZ = Path(__file__).resolve().parent.parent
-ORDEN = [sys.executable, "-m", "acceso_datos"]
-PROMPT = "Opción: "
 PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
-ESPERA = 60  # segundos: cota para detectar un cuelgue, no una medida de tiempo
 SQL_EN_USERNAME = "x'; DROP TABLE usuario; --"
 
 
@@ -315,90 +317,6 @@ def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):
 
 
 # --- sesiones interactivas: paso a paso, por tubería o por terminal --------------------
-
-
-class Conversacion:
-    """Lee lo que escribe el menú hasta un texto dado y le escribe líneas; todo con límite."""
-
-    def __init__(self, lectura: int, escritura: int):
-        self._lectura = lectura
-        self._escritura = escritura
-        self.recibido = bytearray()
-        self._visto = 0
-
-    def escribir(self, *lineas: str) -> None:
-        os.write(self._escritura, "".join(f"{linea}\n" for linea in lineas).encode())
-
-    def esperar(self, texto: str, timeout: float = ESPERA) -> str:
-        """Lee hasta que llegue `texto`; devuelve lo recibido desde la espera anterior."""
-        buscado = texto.encode()
-        limite = time.monotonic() + timeout
-        while (posicion := self.recibido.find(buscado, self._visto)) < 0:
-            if not self._leer(limite):
-                pytest.fail(f"el menú terminó sin escribir {texto!r}:\n{self.todo()}")
-        fin = posicion + len(buscado)
-        trozo = self.recibido[self._visto : fin].decode()
-        self._visto = fin
-        return trozo
-
-    def resto(self, timeout: float = ESPERA) -> str:
-        """Lee hasta que el menú cierre su salida; devuelve lo que faltaba por ver."""
-        limite = time.monotonic() + timeout
-        while self._leer(limite):
-            pass
-        trozo = self.recibido[self._visto :].decode()
-        self._visto = len(self.recibido)
-        return trozo
-
-    def todo(self) -> str:
-        return self.recibido.decode(errors="replace")
-
-    def _leer(self, limite: float) -> bool:
-        """Un bloque más de salida; False si se cerró (fin de archivo o EIO de la terminal)."""
-        restante = limite - time.monotonic()
-        listos, _, _ = select.select([self._lectura], [], [], max(restante, 0))
-        if not listos:
-            pytest.fail(f"el menú no respondió en {ESPERA} s; escribió:\n{self.todo()}")
-        try:
-            bloque = os.read(self._lectura, 4096)
-        except OSError:  # Linux da EIO al leer una terminal cuyo otro extremo se cerró
-            return False
-        self.recibido += bloque
-        return bool(bloque)
-
-
-@contextmanager
-def menu_interactivo(entorno, archivo_errores: Path):
-    """El menú en marcha con tuberías; al salir, se asegura de que el proceso terminó."""
-    with open(archivo_errores, "wb") as errores:
-        proceso = subprocess.Popen(
-            ORDEN, cwd=RAIZ, env=entorno, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=errores,
-        )  # fmt: skip
-    try:
-        yield proceso, Conversacion(proceso.stdout.fileno(), proceso.stdin.fileno())
-    finally:
-        if proceso.poll() is None:
-            proceso.kill()
-        proceso.wait(ESPERA)
-        proceso.stdin.close()
-        proceso.stdout.close()
-
-
-def esperar_a_que_lea(pid: int) -> None:
-    """Espera a que el proceso duerma esperando entrada (estado S en /proc).
-
-    Una señal que llega entre escribir la pregunta y empezar a leer se queda sin atender
-    hasta que llega otra entrada (CPython no la mira antes de la llamada read), así que el
-    test no debe enviarla antes. No hay evento que lo avise: se sondea, con límite.
-    """
-    limite = time.monotonic() + ESPERA
-    while time.monotonic() < limite:
-        estado = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        if estado == "S":
-            return
-        time.sleep(0.01)
-    pytest.fail(f"el proceso {pid} no se quedó esperando entrada en {ESPERA} s")
 
 
 @pytest.mark.parametrize(
