@@ -10,7 +10,7 @@ INSTALADO_DEV := $(VENV)/.instalado-dev
 INSTALADO_BENCH := $(VENV)/.instalado-bench
 
 .DEFAULT_GOAL := ayuda
-.PHONY: ayuda run test lint psql demo bench clean
+.PHONY: ayuda run test lint psql demo bench stop clean
 
 ayuda: ## Muestra las órdenes disponibles
 	@echo "Órdenes disponibles:"
@@ -50,6 +50,9 @@ demo: $(INSTALADO) ## Demostración del pool: agotamiento, espera y 20 hilos
 # RAPIDO=1: menos rondas y filas (menos de un minuto); RAPIDO=0 o vacío, la medida completa.
 bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: en menos de 1 min)
 	$(PY) -m benchmarks.bench_pool$(if $(filter-out 0,$(RAPIDO)), --rapido)
+
+stop: $(INSTALADO) ## Detiene el PostgreSQL embebido de .pgdata/ (o DB_EMBEDDED_DIR) si sigue en marcha
+	@$(PY) -m acceso_datos --detener
 
 clean: ## Borra .venv y las cachés (nunca los datos de .pgdata)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,14 +1,18 @@
 """`python -m acceso_datos`: arranca la base de datos y el menú de usuarios.
 
-Con `--psql` (lo que hace `make psql`) abre psql sobre esa misma base.
+Con `--psql` (lo que hace `make psql`) abre psql sobre esa misma base; con `--detener`
+(`make stop`), detiene el PostgreSQL embebido si quedó en marcha.
 """
 
 import subprocess
 import sys
 
+from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.consola_psql import preparar_psql
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.menu_app_usuario import main
+from acceso_datos.senales import ejecutar_atendiendo_senales
+from acceso_datos.servidor_embebido import detener_servidor
 
 
 def main_psql() -> int:
@@ -22,9 +26,26 @@ def main_psql() -> int:
     return subprocess.call(argumentos, env=entorno)
 
 
+def main_detener() -> int:
+    """Detiene el PostgreSQL embebido si está en marcha y dice qué hizo."""
+    try:
+        directorio = leer_configuracion().directorio_embebido
+        detenido = detener_servidor(directorio)
+    except ErrorAccesoDatos as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    if detenido:
+        print(f"PostgreSQL embebido detenido (datos en {directorio}, intactos).")
+    else:
+        print(f"No había ningún PostgreSQL embebido en marcha en {directorio}: nada que detener.")
+    return 0
+
+
+PROGRAMAS = {("--psql",): main_psql, ("--detener",): main_detener}
+
 if __name__ == "__main__":
     try:
-        sys.exit(main_psql() if sys.argv[1:] == ["--psql"] else main())
+        sys.exit(ejecutar_atendiendo_senales(PROGRAMAS.get(tuple(sys.argv[1:]), main)))
     except KeyboardInterrupt:
         # Ctrl-C durante el arranque (el menú ya atiende el suyo): sin traza.
         print("\nInterrumpido.", file=sys.stderr)

@@ -16,6 +16,7 @@ from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
 from acceso_datos.logger_base import configurar_logging
+from acceso_datos.senales import ejecutar_atendiendo_senales
 
 MAXIMO = 5
 MINIMO = 1
@@ -272,4 +273,4 @@ def titulo(texto: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(ejecutar_atendiendo_senales(main))

