@@ -22,7 +22,8 @@ def main_psql() -> int:
     except ErrorAccesoDatos as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    print(f"psql sobre {destino} (salga con \\q)")
+    # flush: con la salida en un archivo o una tubería, esta línea debe ir antes que la de psql.
+    print(f"psql sobre {destino} (salga con \\q)", flush=True)
     return subprocess.call(argumentos, env=entorno)
 
 

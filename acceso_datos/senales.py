@@ -6,7 +6,9 @@ entera de que este proceso ya no usa el servidor, así que ninguna sesión lo de
 """
 
 import errno
+import os
 import signal
+import sys
 from collections.abc import Callable
 
 from acceso_datos.logger_base import log
@@ -50,6 +52,7 @@ def ejecutar_atendiendo_senales(programa: Callable[[], int]) -> int:
             _ignorar_senales_de_cierre()
     except CierrePedido as cierre:
         log.info("%s recibida: el programa se cierra como con la opción 0", cierre)
+        _vaciar_salida()
         return 128 + cierre.senal
     except OSError as error:
         if error.errno != errno.EIO:
@@ -57,6 +60,7 @@ def ejecutar_atendiendo_senales(programa: Callable[[], int]) -> int:
         # Al cerrarse la terminal, leerla da fin de archivo y escribir en ella da EIO, a
         # menudo antes de que llegue SIGHUP: es el mismo cierre, y ya no hay dónde escribir.
         log.info("La terminal se cerró: el programa se cierra como con la opción 0")
+        _vaciar_salida()
         return SALIDA_TERMINAL_CERRADA
 
 
@@ -65,6 +69,19 @@ def _pedir_cierre(senal: int, _marco) -> None:
     # y una segunda interrumpiría la limpieza que la primera puso en marcha.
     _ignorar_senales_de_cierre()
     raise CierrePedido(senal)
+
+
+def _vaciar_salida() -> None:
+    """Vacía stdout y stderr; si su terminal ya no existe, los manda a /dev/null."""
+    # Lo que no pudo escribirse en la terminal cerrada sigue en el búfer, y Python, al
+    # fallar otra vez al vaciarlo antes de salir, cambiaría el código de salida por 120.
+    for flujo in (sys.stdout, sys.stderr):
+        try:
+            flujo.flush()
+        except OSError:
+            nulo = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nulo, flujo.fileno())
+            os.close(nulo)
 
 
 def _ignorar_senales_de_cierre() -> None:
