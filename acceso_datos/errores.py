@@ -18,8 +18,18 @@ class PoolAgotadoError(ErrorAccesoDatos):
 
 
 class RegistroDuplicadoError(ErrorAccesoDatos):
-    """Ya existe un registro con ese valor único."""
+    """Ya existe un registro con ese valor único; `campo` y `valor` dicen cuál."""
+
+    def __init__(self, mensaje: str, campo: str | None = None, valor: str | None = None):
+        super().__init__(mensaje)
+        self.campo = campo
+        self.valor = valor
 
 
 class DatosInvalidosError(ErrorAccesoDatos, ValueError):
-    """Un dato de entrada no cumple las reglas; se detecta antes de tocar la base."""
+    """Un dato no cumple las reglas: las de la validación (antes de tocar la base) o las
+    de la propia tabla (CHECK, longitud, rango)."""
+
+
+class MigracionError(ErrorAccesoDatos):
+    """Una migración del esquema no se pudo aplicar; la base queda en la versión anterior."""

@@ -3,6 +3,7 @@
 import unicodedata
 
 from acceso_datos.errores import DatosInvalidosError
+from acceso_datos.validacion import exigir_utf8, validar_texto
 
 MAX_USERNAME = 50
 MIN_PASSWORD = 8
@@ -47,25 +48,9 @@ def validar_username(username: object) -> str:
     Con NFC, «José» escrito con «é» o con «e» más la tilde combinada es el mismo username:
     se guarda y se busca igual, y la restricción UNIQUE ve que se repite.
     """
-    if username is None:
-        raise DatosInvalidosError("El campo username es obligatorio.")
-    if not isinstance(username, str):
-        raise DatosInvalidosError("El campo username debe ser texto.")
-    username = unicodedata.normalize("NFC", username)
-    if not username.strip():
-        raise DatosInvalidosError("El campo username no puede estar en blanco.")
-    if len(username) > MAX_USERNAME:
-        raise DatosInvalidosError(
-            f"El campo username tiene {len(username)} caracteres; el máximo es {MAX_USERNAME}."
-        )
-    _exigir_utf8("username", username)
-    # Categoría Unicode "Cc": caracteres de control, NUL incluido (PostgreSQL lo rechaza).
-    if any(unicodedata.category(c) == "Cc" for c in username):
-        raise DatosInvalidosError(
-            "El campo username no puede contener caracteres de control (tabuladores, "
-            "saltos de línea, NUL...)."
-        )
-    return username
+    if isinstance(username, str):
+        username = unicodedata.normalize("NFC", username)
+    return validar_texto("username", username, MAX_USERNAME)
 
 
 def validar_password(password: object) -> str:
@@ -79,15 +64,5 @@ def validar_password(password: object) -> str:
             f"El campo password debe tener entre {MIN_PASSWORD} y {MAX_PASSWORD} "
             f"caracteres (tiene {len(password)})."
         )
-    _exigir_utf8("password", password)
+    exigir_utf8("password", password)
     return password
-
-
-def _exigir_utf8(campo: str, texto: str) -> None:
-    # Un str de Python puede llevar sustitutos sueltos (p. ej. '\udc80') que no son UTF-8.
-    try:
-        texto.encode("utf-8")
-    except UnicodeEncodeError:
-        raise DatosInvalidosError(
-            f"El campo {campo} contiene caracteres que no son texto Unicode válido."
-        ) from None

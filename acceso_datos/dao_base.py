@@ -1,0 +1,161 @@
+"""Las piezas que comparten todos los DAO: la transacción y la traducción de errores.
+
+Cada DAO guarda solo su SQL (constantes con nombre) y cómo convertir una fila en su
+entidad. Lo demás está aquí, igual para todos, como en el `JdbcTemplate` de Spring:
+pedir la conexión o unirse a la transacción de quien llama, convertir los errores de
+psycopg2 en los de `errores.py` (por sus códigos SQLSTATE, no por el texto) y recorrer
+una consulta por lotes.
+"""
+
+import itertools
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg2
+from psycopg2 import errors, sql
+from psycopg2.extensions import Diagnostics
+from psycopg2.extensions import cursor as Cursor
+
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.errores import (
+    ConexionError,
+    DatosInvalidosError,
+    ErrorAccesoDatos,
+    RegistroDuplicadoError,
+)
+from acceso_datos.logger_base import log
+from acceso_datos.validacion import MAX_BIGINT, MAX_SERIAL, validar_entero
+
+_CONEXION_PERDIDA = (
+    "Se perdió la conexión con PostgreSQL y la operación no se hizo (no quedó nada "
+    "a medias). Compruebe que el servidor está en marcha e inténtelo de nuevo."
+)
+
+# El detalle de una clave duplicada es «Key (email)=(ana@x.es) already exists.» (o su
+# traducción, según lc_messages): lo que va entre los paréntesis no se traduce.
+_CLAVE_DUPLICADA = re.compile(r"\((?P<campo>.*?)\)=\((?P<valor>.*)\)", re.DOTALL)
+
+# Cada SAVEPOINT lleva su propio nombre (ver _punto_de_guardado).
+_numero_de_punto = itertools.count(1)
+
+
+@contextmanager
+def transaccion(cursor: Cursor | None = None, entidad: str = "un registro") -> Iterator[Cursor]:
+    """El cursor para las sentencias de una llamada de un DAO.
+
+    Sin `cursor`, abre su propia transacción con `CursorDelPool`: commit si todo va bien,
+    rollback si no. Con el cursor de quien llama, se une a su transacción dentro de un
+    SAVEPOINT: si la llamada falla, se deshace solo lo suyo y la transacción de fuera
+    sigue utilizable. Los errores de psycopg2 salen traducidos (ver `traducir_error`);
+    `entidad` («un usuario», «una persona») da nombre al registro duplicado.
+    """
+    try:
+        if cursor is None:
+            with CursorDelPool() as propio:
+                yield propio
+        else:
+            with _punto_de_guardado(cursor):
+                yield cursor
+    except psycopg2.Error as error:
+        traducido = traducir_error(error, entidad)
+        if traducido is None:
+            raise
+        raise traducido from error
+
+
+def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> ErrorAccesoDatos | None:
+    """La excepción propia que corresponde a un error de psycopg2, o None si no hay
+    ninguna (un fallo de programación, como una columna que no existe, sigue tal cual)."""
+    if isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
+        return ConexionError(_CONEXION_PERDIDA) if _es_conexion_perdida(error) else None
+    # Del detalle del servidor (message_detail) solo se usa el de la clave duplicada: en los
+    # demás errores trae la fila entera, hash de la contraseña incluido.
+    diagnostico = error.diag
+    if isinstance(error, errors.UniqueViolation):
+        return _duplicado(diagnostico, entidad)
+    if isinstance(error, errors.NotNullViolation):
+        return DatosInvalidosError(f"El campo {diagnostico.column_name} es obligatorio.")
+    if isinstance(error, errors.CheckViolation):
+        return DatosInvalidosError(
+            f"Los datos no cumplen la regla {diagnostico.constraint_name} de la tabla "
+            f"{diagnostico.table_name}. Revise los valores."
+        )
+    primario = diagnostico.message_primary
+    if isinstance(error, errors.StringDataRightTruncation):
+        return DatosInvalidosError(f"Un texto no cabe en su columna ({primario}).")
+    if isinstance(error, errors.NumericValueOutOfRange):
+        return DatosInvalidosError(f"Un número no cabe en su columna ({primario}).")
+    # El resto de las clases 22 (dato no válido) y 23 (restricción): también son datos.
+    if error.pgcode and error.pgcode.startswith(("22", "23")):
+        return DatosInvalidosError(f"La base de datos rechazó un dato ({primario}).")
+    return None
+
+
+def recorrer(
+    consulta: str, tamano_lote: int, cursor: Cursor | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Las filas de `consulta`, pedidas al servidor de `tamano_lote` en `tamano_lote`: la
+    memoria no crece con la tabla. Valida `tamano_lote` al llamarla; la conexión se pide
+    al empezar a recorrer y vuelve al pool al acabar, al abandonar o si algo falla."""
+    validar_entero("tamano_lote", tamano_lote, minimo=1, maximo=MAX_SERIAL)
+    return _filas_por_lotes(consulta, tamano_lote, cursor)
+
+
+def validar_pagina(limite: object, desplazamiento: object) -> tuple[int, int]:
+    """`limite` y `desplazamiento` de una página, comprobados; DatosInvalidosError si no."""
+    return (
+        validar_entero("limite", limite, minimo=1, maximo=MAX_BIGINT),
+        validar_entero("desplazamiento", desplazamiento, minimo=0, maximo=MAX_BIGINT),
+    )
+
+
+def _filas_por_lotes(
+    consulta: str, tamano_lote: int, cursor: Cursor | None
+) -> Iterator[tuple[Any, ...]]:
+    # Un cursor con nombre vive en el servidor y entrega `itersize` filas por viaje.
+    nombre = f"recorrer_{uuid.uuid4().hex}"
+    with transaccion(cursor) as cur, cur.connection.cursor(name=nombre) as en_servidor:
+        en_servidor.itersize = tamano_lote
+        en_servidor.execute(consulta)
+        yield from en_servidor
+
+
+@contextmanager
+def _punto_de_guardado(cursor: Cursor) -> Iterator[None]:
+    # Un nombre por llamada: un iterar() a medio recorrer y otra llamada pueden tener su
+    # SAVEPOINT abierto a la vez en la misma transacción.
+    nombre = sql.Identifier(f"dao_{next(_numero_de_punto)}")
+    cursor.execute(sql.SQL("SAVEPOINT {}").format(nombre))
+    try:
+        yield
+    except BaseException:
+        try:
+            cursor.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(nombre))
+            cursor.execute(sql.SQL("RELEASE SAVEPOINT {}").format(nombre))
+        except psycopg2.Error:
+            # Conexión perdida o cursor ya cerrado: el error original es el que importa.
+            log.debug("No se pudo volver al SAVEPOINT %s", nombre.string, exc_info=True)
+        raise
+    cursor.execute(sql.SQL("RELEASE SAVEPOINT {}").format(nombre))
+
+
+def _es_conexion_perdida(error: psycopg2.Error) -> bool:
+    # Sin código SQLSTATE (socket cerrado) o clases 08 (conexión) y 57P (servidor parado).
+    codigo = error.pgcode
+    return codigo is None or codigo.startswith(("08", "57P"))
+
+
+def _duplicado(diagnostico: Diagnostics, entidad: str) -> RegistroDuplicadoError:
+    clave = _CLAVE_DUPLICADA.search(diagnostico.message_detail or "")
+    if clave is None:
+        # Sin permiso para ver la fila, el servidor no manda el detalle: queda la restricción.
+        return RegistroDuplicadoError(
+            f"Ya existe {entidad} con ese valor (restricción {diagnostico.constraint_name})."
+        )
+    campo, valor = clave["campo"], clave["valor"]
+    return RegistroDuplicadoError(
+        f"Ya existe {entidad} con {campo} '{valor}'. Elija otro {campo}.", campo, valor
+    )

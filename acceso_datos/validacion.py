@@ -1,0 +1,121 @@
+"""Validadores que comparten las entidades y los DAO: texto, e-mail, enteros, ids e importes.
+
+Cada uno devuelve el valor si sirve y, si no, lanza `DatosInvalidosError` con un mensaje
+en español que empieza por «El campo <nombre>»: así el menú puede mostrarlo tal cual.
+"""
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from acceso_datos.errores import DatosInvalidosError
+
+MAX_SERIAL = 2**31 - 1  # el mayor id de una columna SERIAL (integer de 4 bytes)
+MAX_BIGINT = 2**63 - 1  # el mayor LIMIT u OFFSET que admite PostgreSQL
+
+# Forma mínima de una dirección: algo, una arroba, algo; sin espacios ni otra arroba.
+_FORMA_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def validar_texto(campo: str, valor: object, maximo: int) -> str:
+    """Devuelve el texto si no está en blanco, cabe en `maximo` caracteres y no lleva
+    caracteres de control; si no, lanza DatosInvalidosError."""
+    if valor is None:
+        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+    if not isinstance(valor, str):
+        raise DatosInvalidosError(f"El campo {campo} debe ser texto.")
+    if not valor.strip():
+        raise DatosInvalidosError(f"El campo {campo} no puede estar en blanco.")
+    if len(valor) > maximo:
+        raise DatosInvalidosError(
+            f"El campo {campo} tiene {len(valor)} caracteres; el máximo es {maximo}."
+        )
+    exigir_utf8(campo, valor)
+    # Categoría Unicode "Cc": caracteres de control, NUL incluido (PostgreSQL lo rechaza).
+    if any(unicodedata.category(c) == "Cc" for c in valor):
+        raise DatosInvalidosError(
+            f"El campo {campo} no puede contener caracteres de control (tabuladores, "
+            "saltos de línea, NUL...)."
+        )
+    return valor
+
+
+def validar_email(campo: str, valor: object, maximo: int) -> str:
+    """Devuelve el e-mail si tiene la forma nombre@dominio, sin espacios y en `maximo`
+    caracteres como mucho; si no, lanza DatosInvalidosError."""
+    email = validar_texto(campo, valor, maximo)
+    if any(c.isspace() for c in email):
+        raise DatosInvalidosError(f"El campo {campo} no puede contener espacios ('{email}').")
+    if not _FORMA_EMAIL.fullmatch(email):
+        raise DatosInvalidosError(
+            f"El campo {campo} debe tener la forma nombre@dominio (escribió '{email}')."
+        )
+    return email
+
+
+def validar_entero(
+    campo: str, valor: object, minimo: int | None = None, maximo: int | None = None
+) -> int:
+    """Devuelve el entero si está entre `minimo` y `maximo`; si no (o si no es un int, o
+    es un bool), lanza DatosInvalidosError."""
+    if valor is None:
+        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+    if isinstance(valor, bool) or not isinstance(valor, int):
+        raise DatosInvalidosError(f"El campo {campo} debe ser un número entero.")
+    if minimo is not None and valor < minimo:
+        raise DatosInvalidosError(f"El campo {campo} debe ser al menos {minimo} (es {valor}).")
+    if maximo is not None and valor > maximo:
+        raise DatosInvalidosError(f"El campo {campo} no puede pasar de {maximo}.")
+    return valor
+
+
+def validar_id(campo: str, valor: object) -> int | None:
+    """Devuelve el id si alguna fila puede tenerlo, o None si es un entero que ninguna
+    tiene (0, negativo o mayor que un SERIAL): así no hace falta preguntar a la base.
+    Si no es un entero, lanza DatosInvalidosError."""
+    id_ = validar_entero(campo, valor)
+    return id_ if 1 <= id_ <= MAX_SERIAL else None
+
+
+def validar_decimal(
+    campo: str, valor: object, digitos: int, decimales: int, minimo: Decimal | None = None
+) -> Decimal:
+    """Devuelve el valor como Decimal si cabe exacto en NUMERIC(digitos, decimales) y no es
+    menor que `minimo`; si no, lanza DatosInvalidosError.
+
+    PostgreSQL redondearía en silencio los decimales de más y admitiría NaN (que además
+    pasa un CHECK (valor >= 0)); un float como 0.1 ya llega inexacto. Por eso aquí se
+    exige un Decimal (o un int) finito y con `decimales` decimales como mucho.
+    """
+    if valor is None:
+        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+    if isinstance(valor, bool) or not isinstance(valor, int | Decimal):
+        motivo = ": un float no guarda exactos los decimales" if isinstance(valor, float) else ""
+        raise DatosInvalidosError(
+            f"El campo {campo} debe ser un Decimal (p. ej. Decimal('9.99')) o un entero{motivo}."
+        )
+    numero = Decimal(valor)
+    if not numero.is_finite():
+        raise DatosInvalidosError(f"El campo {campo} debe ser un número finito (es {numero}).")
+    desplazado = numero.scaleb(decimales)  # 1.999 con 2 decimales -> 199.9: sobra uno
+    if desplazado != desplazado.to_integral_value():
+        raise DatosInvalidosError(
+            f"El campo {campo} admite como mucho {decimales} decimales (es {numero})."
+        )
+    maximo = Decimal(10) ** (digitos - decimales)
+    if abs(numero) >= maximo:
+        raise DatosInvalidosError(f"El campo {campo} debe ser menor que {maximo} (es {numero}).")
+    if minimo is not None and numero < minimo:
+        raise DatosInvalidosError(f"El campo {campo} debe ser al menos {minimo} (es {numero}).")
+    return numero
+
+
+def exigir_utf8(campo: str, texto: str) -> None:
+    """Lanza DatosInvalidosError si el texto no se puede guardar como UTF-8."""
+    # Un str de Python puede llevar sustitutos sueltos (p. ej. '\udc80') que no son UTF-8.
+    try:
+        texto.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DatosInvalidosError(
+            f"El campo {campo} contiene caracteres que no son texto Unicode válido."
+        ) from None
