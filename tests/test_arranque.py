@@ -14,6 +14,7 @@ from menu_en_proceso import RAIZ, entorno_sin_base
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.esquema import leer_migraciones
 
 SECRETO = "Clave-Arranque-c41d2e"
 
@@ -71,23 +72,21 @@ def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path, puerto_cerrado, 
     assert "Traceback" not in resultado.stdout + resultado.stderr
 
 
-def test_con_la_base_de_pruebas_aplica_el_esquema_dice_que_base_usa_y_sale_con_0(
-    base_limpia, tmp_path
+def test_con_una_base_vacia_aplica_las_migraciones_dice_que_base_usa_y_sale_con_0(
+    base_nueva, tmp_path
 ):
-    with CursorDelPool() as cursor:
-        cursor.execute("DROP TABLE usuario")
-    Conexion.cerrar_conexiones()
-
     resultado = _ejecutar({**os.environ, "LOG_FILE": str(tmp_path / "app.log")})
 
     assert resultado.returncode == 0, resultado.stderr
-    assert f"Base de datos: PostgreSQL en {base_limpia.host}" in resultado.stdout
-    assert f"base '{base_limpia.base}'" in resultado.stdout
+    assert f"Base de datos: PostgreSQL en {base_nueva.host}" in resultado.stdout
+    assert f"base '{base_nueva.base}'" in resultado.stdout
     assert "Hasta luego." in resultado.stdout
     assert resultado.stderr == ""
     with CursorDelPool() as cursor:
-        cursor.execute("SELECT to_regclass('usuario') IS NOT NULL")
-        assert cursor.fetchone() == (True,)
+        cursor.execute("SELECT max(version) FROM esquema_version")
+        assert cursor.fetchone() == (len(leer_migraciones()),)
+        cursor.execute("SELECT to_regclass('usuario')::text, to_regclass('persona')::text")
+        assert cursor.fetchone() == ("usuario", "persona")
 
 
 def test_embebido_el_primer_arranque_dice_donde_estan_los_datos_y_el_segundo_los_reutiliza(

@@ -1,17 +1,36 @@
-"""`crear_esquema()`: crea la tabla usuario tal como la fija la issue y repetirlo no cambia nada."""
+"""`crear_esquema()` y las migraciones: desde una base vacía, desde la que creaba el antiguo
+esquema.sql y de la versión anterior a la última; repetirlo no cambia nada, una migración
+que falla deja la base como estaba y dos arranques a la vez no se pisan.
+
+Cada test usa una base recién creada (fixture `base_nueva`): así puede cambiar el esquema
+sin estropear la base de los demás tests.
+"""
+
+import logging
+import shutil
+import threading
+from pathlib import Path
 
 import psycopg2
 import pytest
 
 from acceso_datos.cursor_del_pool import CursorDelPool
-from acceso_datos.esquema import crear_esquema
+from acceso_datos.errores import MigracionError
+from acceso_datos.esquema import DIRECTORIO_MIGRACIONES, crear_esquema, leer_migraciones
 
-pytestmark = pytest.mark.usefixtures("base_limpia")
+# Lo que creaba crear_esquema() antes de las migraciones (esquema.sql, commit c95f316).
+ESQUEMA_SQL_DE_ANTES = """
+CREATE TABLE IF NOT EXISTS usuario (
+    id_usuario SERIAL PRIMARY KEY,
+    username   VARCHAR(50)  NOT NULL UNIQUE,
+    password   VARCHAR(255) NOT NULL
+);
+"""
 
 _COLUMNAS = """
     SELECT column_name, data_type, character_maximum_length, is_nullable, column_default
     FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name = 'usuario'
+    WHERE table_schema = current_schema() AND table_name = %s
     ORDER BY ordinal_position
 """
 
@@ -19,68 +38,256 @@ _RESTRICCIONES = """
     SELECT c.contype, array_agg(a.attname::text ORDER BY a.attname)
     FROM pg_constraint c
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-    WHERE c.conrelid = 'usuario'::regclass AND c.contype IN ('p', 'u')
+    WHERE c.conrelid = to_regclass(%s) AND c.contype IN ('p', 'u')
     GROUP BY c.conname, c.contype
     ORDER BY c.contype
 """
 
 
-def _consultar(consulta: str) -> list[tuple]:
+def consultar(consulta: str, parametros: tuple = ()) -> list[tuple]:
     with CursorDelPool() as cursor:
-        cursor.execute(consulta)
+        cursor.execute(consulta, parametros)
         return cursor.fetchall()
 
 
-def _insertar(username: str) -> None:
+def ejecutar(sentencias: str, parametros: tuple = ()) -> None:
     with CursorDelPool() as cursor:
-        cursor.execute(
-            "INSERT INTO usuario (username, password) VALUES (%s, %s)", (username, "hash")
-        )
+        cursor.execute(sentencias, parametros)
 
 
-def test_crea_la_tabla_usuario_con_las_columnas_de_la_issue():
-    with CursorDelPool() as cursor:
-        cursor.execute("DROP TABLE usuario")
+def versiones() -> list[tuple[int, str]]:
+    return consultar("SELECT version, archivo FROM esquema_version ORDER BY version")
 
+
+def tablas() -> list[str]:
+    filas = consultar(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    )
+    return [tabla for (tabla,) in filas]
+
+
+def columnas(tabla: str) -> list[tuple]:
+    return consultar(_COLUMNAS, (tabla,))
+
+
+def copiar_migraciones(destino: Path, hasta: int | None = None, **nuevas: str) -> Path:
+    """Un directorio con las migraciones del proyecto (hasta la versión `hasta`) y, además,
+    las `nuevas` (nombre de archivo sin .sql -> SQL)."""
+    destino.mkdir()
+    for migracion in leer_migraciones()[:hasta]:
+        shutil.copy(DIRECTORIO_MIGRACIONES / migracion.archivo, destino)
+    for nombre, sql in nuevas.items():
+        (destino / f"{nombre}.sql").write_text(sql, encoding="utf-8")
+    return destino
+
+
+# --- desde una base vacía ---------------------------------------------------------------
+
+
+def test_desde_una_base_vacia_aplica_cada_migracion_y_las_apunta(base_nueva):
+    assert crear_esquema() == 2
+
+    assert tablas() == ["esquema_version", "persona", "usuario"]
+    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
+
+
+def test_la_tabla_usuario_tiene_las_columnas_fijadas(base_nueva):
     crear_esquema()
 
-    columnas = _consultar(_COLUMNAS)
-    assert [fila[:4] for fila in columnas] == [
+    usuario = columnas("usuario")
+    assert [fila[:4] for fila in usuario] == [
         ("id_usuario", "integer", None, "NO"),
         ("username", "character varying", 50, "NO"),
         ("password", "character varying", 255, "NO"),
     ]
     # SERIAL: el id sale de una secuencia propia de la columna.
-    assert columnas[0][4].startswith("nextval('usuario_id_usuario_seq'")
-    assert _consultar(_RESTRICCIONES) == [("p", ["id_usuario"]), ("u", ["username"])]
+    assert usuario[0][4].startswith("nextval('usuario_id_usuario_seq'")
+    assert consultar(_RESTRICCIONES, ("usuario",)) == [("p", ["id_usuario"]), ("u", ["username"])]
 
 
-def test_aplicar_el_esquema_dos_veces_no_cambia_la_tabla_ni_borra_datos():
-    crear_esquema()
-    columnas_antes = _consultar(_COLUMNAS)
-    _insertar("ana")
-
-    crear_esquema()
+def test_la_tabla_persona_es_la_de_la_issue(base_nueva):
     crear_esquema()
 
-    assert _consultar(_COLUMNAS) == columnas_antes
-    assert _consultar("SELECT id_usuario, username FROM usuario") == [(1, "ana")]
+    persona = columnas("persona")
+    assert [fila[:4] for fila in persona] == [
+        ("id_persona", "integer", None, "NO"),
+        ("nombre", "character varying", 50, "NO"),
+        ("apellido", "character varying", 50, "NO"),
+        ("email", "character varying", 100, "NO"),
+    ]
+    assert persona[0][4].startswith("nextval('persona_id_persona_seq'")
+    assert consultar(_RESTRICCIONES, ("persona",)) == [("p", ["id_persona"]), ("u", ["email"])]
 
 
-def test_el_username_es_unico_y_el_id_lo_pone_la_base():
-    _insertar("ana")
-    _insertar("luis")
+def test_las_restricciones_las_pone_la_base(base_nueva):
+    crear_esquema()
+    ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash')")
 
     with pytest.raises(psycopg2.errors.UniqueViolation):
-        _insertar("ana")
-    assert _consultar("SELECT id_usuario, username FROM usuario ORDER BY 1") == [
-        (1, "ana"),
-        (2, "luis"),
-    ]
+        ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'otro')")
+    with pytest.raises(psycopg2.errors.NotNullViolation):
+        ejecutar("INSERT INTO usuario (username) VALUES ('sin_clave')")
+    with pytest.raises(psycopg2.errors.NotNullViolation):
+        ejecutar("INSERT INTO persona (nombre, apellido) VALUES ('Ana', 'Pérez')")
 
 
-def test_username_y_password_no_admiten_nulos():
-    with pytest.raises(psycopg2.errors.NotNullViolation), CursorDelPool() as cursor:
-        cursor.execute("INSERT INTO usuario (username) VALUES ('sin_clave')")
-    with pytest.raises(psycopg2.errors.NotNullViolation), CursorDelPool() as cursor:
-        cursor.execute("INSERT INTO usuario (password) VALUES ('hash')")
+def test_repetirlo_no_cambia_nada_ni_borra_datos(base_nueva):
+    crear_esquema()
+    ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash')")
+    antes = consultar("SELECT * FROM esquema_version ORDER BY version")
+    columnas_antes = [columnas("usuario"), columnas("persona")]
+
+    assert crear_esquema() == 2
+    assert crear_esquema() == 2
+
+    assert consultar("SELECT * FROM esquema_version ORDER BY version") == antes
+    assert [columnas("usuario"), columnas("persona")] == columnas_antes
+    assert consultar("SELECT id_usuario, username FROM usuario") == [(1, "ana")]
+
+
+# --- bases creadas por versiones anteriores -----------------------------------------------
+
+
+def test_una_base_del_antiguo_esquema_sql_se_pone_al_dia_sin_perder_datos(base_nueva):
+    ejecutar(ESQUEMA_SQL_DE_ANTES)
+    ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash-de-ana')")
+
+    assert crear_esquema() == 2
+
+    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
+    assert consultar("SELECT * FROM usuario") == [(1, "ana", "hash-de-ana")]
+    assert "persona" in tablas()
+    ejecutar(
+        "INSERT INTO usuario (username, password) VALUES ('bea', 'hash')"
+    )  # la secuencia sigue
+    assert consultar("SELECT max(id_usuario) FROM usuario") == [(2,)]
+
+
+def test_de_la_version_anterior_a_la_ultima_sin_perder_datos(base_nueva, tmp_path):
+    ultima = len(leer_migraciones())
+    anteriores = copiar_migraciones(tmp_path / "anteriores", hasta=ultima - 1)
+    assert crear_esquema(anteriores) == ultima - 1
+    ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash')")
+
+    assert crear_esquema() == ultima
+
+    assert [version for version, _ in versiones()] == list(range(1, ultima + 1))
+    assert consultar("SELECT username FROM usuario") == [("ana",)]
+
+
+def test_una_columna_nueva_en_una_migracion_nueva_se_aplica_al_arrancar(base_nueva, tmp_path):
+    crear_esquema()
+    ejecutar("INSERT INTO persona (nombre, apellido, email) VALUES ('Ana', 'Pérez', 'a@b.es')")
+    con_telefono = copiar_migraciones(
+        tmp_path / "con_telefono",
+        **{"003_persona_telefono": "ALTER TABLE persona ADD COLUMN telefono VARCHAR(20);"},
+    )
+
+    assert crear_esquema(con_telefono) == 3
+
+    assert [fila[0] for fila in columnas("persona")][-1] == "telefono"
+    assert consultar("SELECT nombre, telefono FROM persona") == [("Ana", None)]
+    assert versiones()[-1] == (3, "003_persona_telefono.sql")
+
+
+# --- errores ------------------------------------------------------------------------------
+
+
+def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior(
+    base_nueva, tmp_path
+):
+    rota = copiar_migraciones(
+        tmp_path / "rota",
+        **{"003_rota": "ALTER TABLE persona ADD COLUMN telefono TEXT;\nSELECT * FROM no_existe;"},
+    )
+
+    for _intento in range(2):  # y la segunda vez, igual: no quedó nada a medias
+        with pytest.raises(MigracionError) as error:
+            crear_esquema(rota)
+
+        mensaje = str(error.value)
+        assert "La migración 003_rota.sql falló" in mensaje
+        assert "no_existe" in mensaje
+        assert "La base sigue en la versión 2" in mensaje
+        assert [version for version, _ in versiones()] == [1, 2]
+        assert "telefono" not in [fila[0] for fila in columnas("persona")]
+
+
+@pytest.mark.parametrize(
+    ("archivos", "texto"),
+    [
+        pytest.param(["001_a.sql", "003_c.sql"], "tras la versión 1 viene 003_c.sql", id="hueco"),
+        pytest.param(
+            ["001_a.sql", "001_b.sql"], "tras la versión 1 viene 001_b.sql", id="repetido"
+        ),
+        pytest.param(["002_b.sql"], "tras la versión 0 viene 002_b.sql", id="sin_la_primera"),
+        pytest.param(["001_a.sql", "producto.sql"], "NNN_descripcion.sql", id="sin_numero"),
+        pytest.param(["001-a.sql"], "NNN_descripcion.sql", id="con_guion"),
+    ],
+)
+def test_nombres_o_numeracion_incorrectos_lanzan_migracion_error(tmp_path, archivos, texto):
+    for archivo in archivos:
+        (tmp_path / archivo).write_text("SELECT 1;", encoding="utf-8")
+
+    with pytest.raises(MigracionError, match=texto):
+        leer_migraciones(tmp_path)
+
+
+def test_otros_archivos_del_directorio_no_cuentan(tmp_path):
+    (tmp_path / "001_a.sql").write_text("SELECT 1;", encoding="utf-8")
+    (tmp_path / "LEAME.md").write_text("notas", encoding="utf-8")
+
+    assert [migracion.archivo for migracion in leer_migraciones(tmp_path)] == ["001_a.sql"]
+
+
+def test_editar_una_migracion_ya_aplicada_avisa_de_que_no_se_aplicara(base_nueva, tmp_path, caplog):
+    crear_esquema()
+    editadas = copiar_migraciones(tmp_path / "editadas")
+    archivo = editadas / "002_persona.sql"
+    archivo.write_text(
+        archivo.read_text(encoding="utf-8").replace("email", "telefono VARCHAR(20),\n    email"),
+        encoding="utf-8",
+    )
+
+    with caplog.at_level(logging.WARNING, logger="acceso_datos"):
+        assert crear_esquema(editadas) == 2
+
+    avisos = [registro.getMessage() for registro in caplog.records]
+    assert any("002_persona.sql cambió después de aplicarse" in aviso for aviso in avisos)
+    assert any("migración nueva" in aviso for aviso in avisos)
+
+
+def test_una_base_mas_nueva_que_el_programa_avisa_y_no_toca_nada(base_nueva, tmp_path, caplog):
+    crear_esquema()
+    solo_la_primera = copiar_migraciones(tmp_path / "solo_la_primera", hasta=1)
+
+    with caplog.at_level(logging.WARNING, logger="acceso_datos"):
+        assert crear_esquema(solo_la_primera) == 1
+
+    assert any("más nueva que este programa" in r.getMessage() for r in caplog.records)
+    assert [version for version, _ in versiones()] == [1, 2]
+
+
+# --- concurrencia -----------------------------------------------------------------------
+
+
+def test_dos_arranques_a_la_vez_aplican_cada_migracion_una_sola_vez(base_nueva):
+    hilos = 4
+    salida = threading.Barrier(hilos)
+    resultados: list[object] = []
+
+    def arrancar() -> None:
+        salida.wait(timeout=30)
+        try:
+            resultados.append(crear_esquema())
+        except Exception as error:  # se comprueba abajo: ningún hilo debe fallar
+            resultados.append(error)
+
+    trabajadores = [threading.Thread(target=arrancar) for _ in range(hilos)]
+    for trabajador in trabajadores:
+        trabajador.start()
+    for trabajador in trabajadores:
+        trabajador.join(timeout=60)
+
+    assert resultados == [2] * hilos
+    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
