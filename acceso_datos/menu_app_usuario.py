@@ -10,19 +10,13 @@ import sys
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import leer_configuracion
-from acceso_datos.errores import (
-    ConexionError,
-    DatosInvalidosError,
-    ErrorAccesoDatos,
-    PoolAgotadoError,
-    RegistroDuplicadoError,
-)
+from acceso_datos.consola import confirmar_borrado, leer_id, listar_por_paginas, repetir_menu
+from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
-from acceso_datos.logger_base import configurar_logging, log
+from acceso_datos.logger_base import configurar_logging
+from acceso_datos.menu_personas import MenuPersonas
 from acceso_datos.usuario import Usuario, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
-
-FILAS_POR_PAGINA = 20
 
 MENU = """
 --- Usuarios ---
@@ -32,6 +26,7 @@ MENU = """
 4) Eliminar usuario
 5) Iniciar sesión
 6) Estado del pool
+7) Personas
 0) Salir"""
 
 
@@ -46,70 +41,30 @@ class MenuAppUsuario:
             "4": self.eliminar,
             "5": self.iniciar_sesion,
             "6": self.estado_del_pool,
+            "7": MenuPersonas().ejecutar,
         }
 
     def ejecutar(self) -> None:
         """Muestra el menú hasta que se elige 0, se acaba la entrada o se pulsa Ctrl-C."""
         try:
-            while True:
-                print(MENU)
-                opcion = input("Opción: ").strip()
-                if opcion == "0":
-                    break
-                accion = self._opciones.get(opcion)
-                if accion is None:
-                    print(f"Opción no válida: '{opcion}'. Escriba un número del 0 al 6.")
-                    continue
-                self._atender(accion)
+            repetir_menu(MENU, self._opciones)
         except EOFError:
             print("\nFin de la entrada.")
         except KeyboardInterrupt:
             print("\nInterrumpido.")
         print("Hasta luego.")
 
-    def _atender(self, accion) -> None:
-        """Ejecuta una opción; cualquier error se explica y el menú continúa."""
-        try:
-            accion()
-        except DatosInvalidosError as error:
-            print(f"Dato no válido: {error}")
-        except RegistroDuplicadoError as error:
-            print(f"No se guardó: {error}")
-        except PoolAgotadoError as error:
-            print(f"Todas las conexiones están ocupadas: {error}")
-        except ConexionError as error:
-            print(f"Sin conexión con la base de datos: {error}")
-            print("El menú sigue abierto: cuando el servidor vuelva, repita la opción.")
-        except ErrorAccesoDatos as error:
-            print(f"Error: {error}")
-        except (EOFError, KeyboardInterrupt):
-            raise
-        except Exception:
-            log.exception("Error inesperado en el menú")
-            print("Error inesperado: no se guardó nada a medias. Los detalles están en el log.")
-
     # --- opciones ----------------------------------------------------------------------
 
     def listar(self) -> None:
         """Opción 1: la tabla de usuarios, de 20 en 20."""
-        desplazamiento = 0
-        while True:
-            # Se pide una fila de más para saber si queda otra página sin contar la tabla.
-            pagina = UsuarioDAO.seleccionar_pagina(FILAS_POR_PAGINA + 1, desplazamiento)
-            if not pagina and desplazamiento == 0:
-                print("No hay usuarios registrados. Use la opción 2 para agregar uno.")
-                return
-            print(f"{'ID':>6}  USERNAME")
-            for usuario in pagina[:FILAS_POR_PAGINA]:
-                print(f"{usuario.id_usuario:>6}  {usuario.username}")
-            if len(pagina) <= FILAS_POR_PAGINA:
-                # Sin esta línea, tras la última página el menú llega sin que se note el final.
-                total = desplazamiento + len(pagina)
-                print(f"Total: {total} usuario{'s' if total != 1 else ''}.")
-                return
-            desplazamiento += FILAS_POR_PAGINA
-            if input("Enter: página siguiente · q: volver al menú ").strip().lower() == "q":
-                return
+        listar_por_paginas(
+            UsuarioDAO.seleccionar_pagina,
+            f"{'ID':>6}  USERNAME",
+            lambda usuario: f"{usuario.id_usuario:>6}  {usuario.username}",
+            ("usuario", "usuarios"),
+            "No hay usuarios registrados. Use la opción 2 para agregar uno.",
+        )
 
     def agregar(self) -> None:
         """Opción 2: pide username y contraseña y muestra el id nuevo."""
@@ -146,14 +101,7 @@ class MenuAppUsuario:
     def eliminar(self) -> None:
         """Opción 4: muestra el usuario y lo borra solo si se confirma con 's'."""
         usuario = self._buscar(leer_id("Id del usuario a eliminar: "))
-        if usuario is None:
-            return
-        print(f"Se eliminará: {usuario}")
-        respuesta = input("¿Confirma? (s/n): ").strip().lower()
-        if respuesta != "s":
-            # «si» o «sí» no borran: solo «s» confirma, y se dice para que no sorprenda.
-            motivo = "" if respuesta == "n" else f": solo 's' confirma (respondió '{respuesta}')"
-            print(f"No se eliminó nada{motivo}.")
+        if usuario is None or not confirmar_borrado(usuario):
             return
         if UsuarioDAO.eliminar(usuario) == 0:
             print(f"El usuario {usuario.id_usuario} ya no existía.")
@@ -188,16 +136,6 @@ class MenuAppUsuario:
         if usuario is None:
             print(f"No existe ningún usuario con id {id_usuario}. Use la opción 1 para verlos.")
         return usuario
-
-
-def leer_id(pregunta: str) -> int | None:
-    """Lee un id; si no es un entero positivo lo explica y devuelve None."""
-    texto = input(pregunta).strip()
-    # isascii: isdigit() también acepta «²», que int() no sabe convertir.
-    if texto.isascii() and texto.isdigit() and int(texto) > 0:
-        return int(texto)
-    print(f"El id debe ser un número entero positivo (escribió '{texto}').")
-    return None
 
 
 def leer_password(pregunta: str) -> str:

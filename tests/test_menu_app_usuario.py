@@ -10,9 +10,12 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from ayudas import directorio_fuera_de_pytest
 from menu_en_proceso import (
     ESPERA,
     ORDEN,
@@ -27,6 +30,9 @@ from acceso_datos.conexion import VALIDAR_SI_INACTIVA
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.menu_app_usuario import MENU
+from acceso_datos.menu_personas import MENU_PERSONAS
+from acceso_datos.persona import Persona
+from acceso_datos.persona_dao import PersonaDAO
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
@@ -65,7 +71,10 @@ def guion(pasos) -> str:
 
 def respuestas(salida: str) -> list[str]:
     """Lo que el menú contestó a cada opción, sin el menú que vuelve a mostrar después."""
-    return [trozo.removesuffix(MENU + "\n") for trozo in salida.split(PROMPT)[1:]]
+    return [
+        trozo.removesuffix(MENU + "\n").removesuffix(MENU_PERSONAS + "\n")
+        for trozo in salida.split(PROMPT)[1:]
+    ]
 
 
 def comprobar_pasos(pasos, resultado: Resultado) -> None:
@@ -138,6 +147,78 @@ def test_sesion_completa_agrega_lista_inicia_sesion_modifica_y_elimina():
     assert UsuarioDAO.autenticar("bruno", "clave-de-bruno") is None
 
 
+def test_opcion_7_personas_agrega_lista_modifica_y_elimina_y_vuelve_al_menu():
+    # respuestas() quita el menú que se muestra tras cada opción: entrar en el submenú (7) y
+    # volver (0) no contestan nada más; lo que viene después prueba dónde se está.
+    pasos = [
+        (["7"], ""),
+        (["2", "Ana", "Pérez", "ana@ejemplo.com"], "Persona agregada con id 1."),
+        (["2", "Luis", "Gómez", "luis@ejemplo.com"], "Persona agregada con id 2."),
+        (["1"], "     1  Ana Pérez <ana@ejemplo.com>\n     2  Luis Gómez <luis@ejemplo.com>\n"),
+        (["3", "1", "", "Pérez López", ""], "Persona actual: Ana Pérez <ana@ejemplo.com>"),
+        (["3", "2", "", "", ""], "Sin cambios."),
+        (["4", "2", "n"], "No se eliminó nada."),
+        (["4", "2", "s"], "Persona 2 eliminada."),
+        (["0"], ""),
+        (["1"], "No hay usuarios registrados."),  # de vuelta en el menú principal
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert resultado.salida.count(MENU_PERSONAS) == 8  # al entrar y tras cada opción
+    assert "Persona 1 modificada." in respuestas(resultado.salida)[4]
+    assert "Total: 2 personas." in respuestas(resultado.salida)[3]
+    assert PersonaDAO.seleccionar() == [Persona(1, "Ana", "Pérez López", "ana@ejemplo.com")]
+
+
+def test_en_personas_la_entrada_mala_se_explica_y_no_cambia_nada():
+    PersonaDAO.insertar(Persona(None, "Ana", "Pérez", "ana@ejemplo.com"))
+    antes = PersonaDAO.seleccionar()
+    pasos = [
+        (["7"], ""),
+        (["9"], "Opción no válida: '9'. Escriba un número del 0 al 4."),
+        (["2", "   ", "Pérez", "otra@ejemplo.com"], "Dato no válido: El campo nombre no puede"),
+        (["2", "Eva", "Ruiz", "eva ruiz@ejemplo.com"], "El campo email no puede contener espacios"),
+        (["2", "Eva", "Ruiz", "sin-arroba"], "El campo email debe tener la forma nombre@dominio"),
+        (
+            ["2", "Eva", "Ruiz", "ana@ejemplo.com"],
+            "No se guardó: Ya existe una persona con email 'ana@ejemplo.com'. Elija otro email.",
+        ),
+        (["3", "abc"], "El id debe ser un número entero positivo (escribió 'abc')."),
+        (["3", "99"], "No existe ninguna persona con id 99."),
+        (["3", "1", "", "", "mal"], "El campo email debe tener la forma nombre@dominio"),
+        (["4", "99"], "No existe ninguna persona con id 99."),
+        (["4", "1", "si"], "No se eliminó nada: solo 's' confirma (respondió 'si')."),
+        (["0"], ""),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert PersonaDAO.seleccionar() == antes
+
+
+def test_en_personas_el_listado_va_de_veinte_en_veinte():
+    for numero in range(1, 26):
+        PersonaDAO.insertar(Persona(None, "Ana", f"P{numero}", f"ana{numero}@ejemplo.com"))
+
+    resultado = ejecutar_menu("7\n1\n\n0\n0\n")
+
+    _, listado, _, salir = respuestas(resultado.salida)
+    assert paginas(listado) == [list(range(1, 21)), list(range(21, 26))]
+    assert listado.endswith("Total: 25 personas.\n")
+    assert salir == "Hasta luego.\n"
+
+
+def test_fin_de_entrada_dentro_de_personas_sale_con_0():
+    resultado = ejecutar_menu("7\n2\nAna\n")
+
+    assert resultado.estado == 0, resultado.errores
+    assert resultado.salida.endswith("\nFin de la entrada.\nHasta luego.\n")
+    assert PersonaDAO.contar() == 0
+
+
 def test_lista_de_veinte_en_veinte_y_solo_pregunta_si_quedan_filas():
     insertar_sin_hash(45)
 
@@ -184,7 +265,7 @@ def test_entrada_mala_se_explica_y_la_tabla_solo_cambia_en_lo_agregado_a_proposi
     agregar("bruno", "clave-de-bruno")
     antes = filas_de_la_tabla()
     pasos = [
-        (["9"], "Opción no válida: '9'. Escriba un número del 0 al 6."),
+        (["9"], "Opción no válida: '9'. Escriba un número del 0 al 7."),
         (["hola"], "Opción no válida: 'hola'."),
         ([""], "Opción no válida: ''."),
         (["3", "abc"], "El id debe ser un número entero positivo (escribió 'abc')."),
@@ -409,9 +490,13 @@ class SesionConParada(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def sesion_con_servidor_parado(tmp_path_factory) -> SesionConParada:
+def sesion_con_servidor_parado() -> Iterator[SesionConParada]:
     """Una sesión con un servidor propio que se detiene a mitad y vuelve a arrancar."""
-    directorio = tmp_path_factory.mktemp("servidor_parado")
+    with directorio_fuera_de_pytest("servidor_parado") as directorio:
+        yield _sesion_con_parada(directorio)
+
+
+def _sesion_con_parada(directorio: Path) -> SesionConParada:
     servidor = ServidorEmbebido(directorio / "datos")
     en_marcha = True
     try:

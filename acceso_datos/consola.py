@@ -1,0 +1,109 @@
+"""Lo que comparten los menús de consola: el bucle de opciones, leer un id, confirmar un
+borrado, listar por páginas y explicar en español los errores de las capas de abajo."""
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from acceso_datos.errores import (
+    ConexionError,
+    DatosInvalidosError,
+    ErrorAccesoDatos,
+    PoolAgotadoError,
+    RegistroDuplicadoError,
+)
+from acceso_datos.logger_base import log
+
+FILAS_POR_PAGINA = 20
+PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
+
+T = TypeVar("T")
+
+
+def repetir_menu(menu: str, opciones: dict[str, Callable[[], None]]) -> None:
+    """Muestra el menú y ejecuta la opción elegida hasta que se elige 0."""
+    while True:
+        print(menu)
+        opcion = input("Opción: ").strip()
+        if opcion == "0":
+            return
+        accion = opciones.get(opcion)
+        if accion is None:
+            print(f"Opción no válida: '{opcion}'. Escriba un número del 0 al {len(opciones)}.")
+            continue
+        atender(accion)
+
+
+def atender(accion: Callable[[], None]) -> None:
+    """Ejecuta una opción; cualquier error se explica y el menú continúa."""
+    try:
+        accion()
+    except DatosInvalidosError as error:
+        print(f"Dato no válido: {error}")
+    except RegistroDuplicadoError as error:
+        print(f"No se guardó: {error}")
+    except PoolAgotadoError as error:
+        print(f"Todas las conexiones están ocupadas: {error}")
+    except ConexionError as error:
+        print(f"Sin conexión con la base de datos: {error}")
+        print("El menú sigue abierto: cuando el servidor vuelva, repita la opción.")
+    except ErrorAccesoDatos as error:
+        print(f"Error: {error}")
+    except (EOFError, KeyboardInterrupt):
+        raise
+    except Exception:
+        log.exception("Error inesperado en el menú")
+        print("Error inesperado: no se guardó nada a medias. Los detalles están en el log.")
+
+
+def leer_id(pregunta: str) -> int | None:
+    """Lee un id; si no es un entero positivo lo explica y devuelve None."""
+    texto = input(pregunta).strip()
+    # isascii: isdigit() también acepta «²», que int() no sabe convertir.
+    if texto.isascii() and texto.isdigit() and int(texto) > 0:
+        return int(texto)
+    print(f"El id debe ser un número entero positivo (escribió '{texto}').")
+    return None
+
+
+def confirmar_borrado(registro: object) -> bool:
+    """Muestra lo que se va a borrar; True solo si se responde 's'."""
+    print(f"Se eliminará: {registro}")
+    respuesta = input("¿Confirma? (s/n): ").strip().lower()
+    if respuesta == "s":
+        return True
+    # «si» o «sí» no borran: solo «s» confirma, y se dice para que no sorprenda.
+    motivo = "" if respuesta == "n" else f": solo 's' confirma (respondió '{respuesta}')"
+    print(f"No se eliminó nada{motivo}.")
+    return False
+
+
+def listar_por_paginas(
+    seleccionar_pagina: Callable[[int, int], Sequence[T]],
+    cabecera: str,
+    fila: Callable[[T], str],
+    nombres: tuple[str, str],
+    vacio: str,
+) -> None:
+    """Muestra una tabla de FILAS_POR_PAGINA en FILAS_POR_PAGINA filas, con el total al final.
+
+    `nombres` es el singular y el plural para el total («usuario», «usuarios»); `vacio`,
+    lo que se dice si no hay ninguna fila.
+    """
+    desplazamiento = 0
+    while True:
+        # Se pide una fila de más para saber si queda otra página sin contar la tabla.
+        pagina = seleccionar_pagina(FILAS_POR_PAGINA + 1, desplazamiento)
+        if not pagina and desplazamiento == 0:
+            print(vacio)
+            return
+        print(cabecera)
+        for registro in pagina[:FILAS_POR_PAGINA]:
+            print(fila(registro))
+        if len(pagina) <= FILAS_POR_PAGINA:
+            # Sin esta línea, tras la última página el menú llega sin que se note el final.
+            total = desplazamiento + len(pagina)
+            print(f"Total: {total} {nombres[0] if total == 1 else nombres[1]}.")
+            return
+        desplazamiento += FILAS_POR_PAGINA
+        if input(PREGUNTA_PAGINA).strip().lower() == "q":
+            return
