@@ -2,20 +2,23 @@
 
 Si el entorno trae DATABASE_URL o DB_HOST, se usa ese servidor con una base desechable
 creada para esta ejecución; si no, un PostgreSQL embebido en un directorio temporal.
+Las funciones de ayuda (sin estado de pytest) están en ayudas.py.
 """
 
 import base64
 import hashlib
 import logging
 import os
-import shutil
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg2
 import pytest
+from ayudas import directorio_temporal, pid_de_la_proxima_conexion, terminar_backend
 from psycopg2 import sql
 
+from acceso_datos import conexion as modulo_conexion
 from acceso_datos import seguridad
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion, leer_configuracion
@@ -23,8 +26,6 @@ from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
-
-RAIZ = Path(__file__).resolve().parent.parent
 
 # Valores fijos para que un .env del alumno no cambie el resultado de los tests.
 ENTORNO_DE_PRUEBAS = {
@@ -49,13 +50,12 @@ def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
     guardado = dict(os.environ)
     configurado = os.environ.get("DATABASE_URL") or os.environ.get("DB_HOST")
     embebido = None
+    directorios = ExitStack()
     if configurado:
         real = leer_configuracion(os.environ)
         configuracion = real.con(base=f"acceso_datos_test_{os.getpid()}")
     else:
-        # Fuera de tmp_path: cada sesión de pytest deja /tmp/pytest-of-<usuario> en modo 700
-        # y, como root, el servidor corre con otro usuario del sistema que perdería el acceso.
-        embebido = ServidorEmbebido(Path(tempfile.mkdtemp(prefix="acceso_datos_pg_")) / "datos")
+        embebido = ServidorEmbebido(directorios.enter_context(directorio_temporal("pg")) / "datos")
         configuracion = embebido.configurar(Configuracion(embebido=False, base="acceso_datos_test"))
     configuracion = configuracion.con(embebido=False)
     crear_base_si_falta(configuracion)
@@ -76,7 +76,7 @@ def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
         os.environ.update(guardado)
         if embebido is not None:
             embebido.detener()
-            shutil.rmtree(embebido.directorio.parent, ignore_errors=True)
+            directorios.close()
         else:
             _borrar_base(configuracion)
 
@@ -108,15 +108,87 @@ def directorio_temporal():
 
 @pytest.fixture
 def base_limpia(servidor_de_pruebas) -> Configuracion:
-    """Esquema aplicado y tablas vacías antes del test; nada prestado al terminar."""
+    """Esquema al día y todas sus tablas vacías antes del test; nada prestado al terminar."""
     Conexion.cerrar_conexiones()
     crear_esquema()
-    with CursorDelPool() as cursor:
-        cursor.execute("TRUNCATE usuario RESTART IDENTITY")
+    vaciar_tablas()
     yield servidor_de_pruebas
+    _comprobar_que_nada_quedo_prestado()
+
+
+def vaciar_tablas() -> None:
+    """Vacía cada tabla del esquema (salvo esquema_version) y reinicia sus secuencias.
+
+    Se buscan en el catálogo: la tabla de un DAO nuevo se vacía sin tocar este archivo.
+    """
+    with CursorDelPool() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename <> 'esquema_version'"
+        )
+        tablas = [sql.Identifier(tabla) for (tabla,) in cursor.fetchall()]
+        if tablas:
+            cursor.execute(
+                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tablas))
+            )
+
+
+@pytest.fixture
+def base_nueva(servidor_de_pruebas, monkeypatch) -> Iterator[Configuracion]:
+    """Una base recién creada, sin tablas, en el servidor de la sesión; el pool apunta a ella
+    durante el test y se borra al final. Para probar el esquema sin tocar la de los demás."""
+    configuracion = servidor_de_pruebas.con(base=f"{servidor_de_pruebas.base}_nueva")
+    _borrar_base(configuracion)  # por si la dejó una ejecución interrumpida
+    crear_base_si_falta(configuracion)
+    monkeypatch.setenv("DB_NAME", configuracion.base)
+    Conexion.cerrar_conexiones()
+    try:
+        yield configuracion
+        _comprobar_que_nada_quedo_prestado()
+    finally:
+        Conexion.cerrar_conexiones()
+        _borrar_base(configuracion)
+
+
+def _comprobar_que_nada_quedo_prestado() -> None:
     en_uso = Conexion.estadisticas()["en_uso"]
     Conexion.cerrar_conexiones()
     assert en_uso == 0, f"el test dejó {en_uso} conexiones prestadas en el pool"
+
+
+@pytest.fixture
+def directorio_propio() -> Iterator[Path]:
+    """Un directorio temporal para el servidor propio de un test (ver
+    ayudas.directorio_temporal: no puede vivir bajo tmp_path)."""
+    with directorio_temporal("propio") as directorio:
+        yield directorio
+
+
+@pytest.fixture
+def observador(base_limpia) -> Iterator[psycopg2.extensions.connection]:
+    """Conexión directa, fuera del pool y con otro application_name, para mirar el servidor
+    (lo confirmado, pg_stat_activity) y terminar procesos."""
+    parametros = base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
+    conexion = psycopg2.connect(**parametros)
+    conexion.autocommit = True  # cada consulta ve el estado actual
+    yield conexion
+    conexion.close()
+
+
+@pytest.fixture
+def matar_backend(observador) -> Callable[[int], None]:
+    """Termina el proceso del servidor con ese pid y espera (hasta 5 s) a que termine."""
+    return lambda pid: terminar_backend(observador, pid)
+
+
+@pytest.fixture
+def matar_la_proxima_conexion(matar_backend, monkeypatch) -> Callable[[], None]:
+    """Mata el proceso de la conexión que el pool prestará a continuación, y hace que el pool
+    la preste sin revisarla: la siguiente llamada descubre la conexión perdida."""
+    # Sin esto, si la máquina va lenta y la conexión lleva más de 1 s libre, el pool la
+    # revisaría y la cambiaría por otra: no se probaría lo que se quiere probar.
+    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", 3600.0)
+    return lambda: matar_backend(pid_de_la_proxima_conexion())
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import time
 
 import psycopg2
 import pytest
+from ayudas import RAIZ
 
 from acceso_datos.configuracion import CosteScrypt, leer_configuracion
 from acceso_datos.errores import ConexionError
@@ -21,7 +22,6 @@ from benchmarks.base_de_medida import SUFIJO, base_de_medida
 from benchmarks.bench_pool import Parametros, url_de
 from benchmarks.carga import medir_ronda
 from benchmarks.informe import numero
-from tests.conftest import RAIZ
 
 # Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso).
 DIMINUTO = Parametros(

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
+from ayudas import pid_de, terminar_backend
 from psycopg2 import extensions
 
 from acceso_datos.conexion import (
@@ -50,12 +51,6 @@ def _esperando(numero: int):
     return lambda: Conexion.estadisticas()["esperando"] == numero
 
 
-def _pid(conexion) -> int:
-    with conexion.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
-
-
 def _backends(observador) -> set[int]:
     """Pids de los procesos del servidor abiertos por el pool en la base de pruebas."""
     with observador.cursor() as cursor:
@@ -65,13 +60,6 @@ def _backends(observador) -> set[int]:
             (APLICACION,),
         )
         return {fila[0] for fila in cursor.fetchall()}
-
-
-def _terminar_backend(observador, pid: int) -> None:
-    """Mata el proceso del servidor y espera (hasta 5 s) a que haya terminado."""
-    with observador.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-        assert cursor.fetchone()[0], f"el backend {pid} no terminó"
 
 
 def _esperar_a_superar(instante: float, segundos: float) -> None:
@@ -88,16 +76,6 @@ def _puerto_cerrado() -> int:
 
 
 @pytest.fixture
-def observador(base_limpia):
-    """Conexión directa, fuera del pool y con otro application_name, para mirar el servidor."""
-    parametros = base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
-    conexion = psycopg2.connect(**parametros)
-    conexion.autocommit = True  # cada consulta a pg_stat_activity ve el estado actual
-    yield conexion
-    conexion.close()
-
-
-@pytest.fixture
 def entorno_aparte(servidor_de_pruebas, monkeypatch):
     """Para tests que apuntan el pool a otro servidor: al final se cierra ese pool."""
     yield monkeypatch
@@ -105,9 +83,9 @@ def entorno_aparte(servidor_de_pruebas, monkeypatch):
 
 
 @pytest.fixture
-def servidor_propio(entorno_aparte, tmp_path):
+def servidor_propio(entorno_aparte, directorio_propio):
     """Un PostgreSQL embebido solo para este test, que el test puede parar y arrancar."""
-    servidor = ServidorEmbebido(tmp_path / "datos")
+    servidor = ServidorEmbebido(directorio_propio / "datos")
     try:
         entorno_aparte.setenv("DB_HOST", servidor.socket)
         entorno_aparte.setenv("DB_PORT", str(servidor.puerto))
@@ -219,7 +197,7 @@ def test_treinta_y_dos_hilos_comparten_tres_conexiones_sin_errores(observador, m
                 with candado:
                     dentro += 1
                     pico = max(pico, dentro)
-                pid = _pid(conexion)
+                pid = pid_de(conexion)
                 conexion.commit()
                 with candado:
                     dentro -= 1  # antes de devolverla: después ya puede tenerla otro
@@ -315,7 +293,7 @@ def test_estadisticas_exactas_con_hilos_reteniendo_y_esperando(base_limpia, monk
 
 def test_conexion_devuelta_a_media_transaccion_se_deshace(observador):
     conexion = Conexion.obtener_conexion()
-    pid = _pid(conexion)
+    pid = pid_de(conexion)
     with conexion.cursor() as cursor:
         cursor.execute("INSERT INTO usuario (username, password) VALUES ('a_medias', 'x')")
     assert conexion.get_transaction_status() == extensions.TRANSACTION_STATUS_INTRANS
@@ -327,14 +305,14 @@ def test_conexion_devuelta_a_media_transaccion_se_deshace(observador):
     otra_vez = Conexion.obtener_conexion()
     try:
         assert otra_vez.get_transaction_status() == extensions.TRANSACTION_STATUS_IDLE
-        assert _pid(otra_vez) == pid  # la misma conexión, limpia: no se reconectó
+        assert pid_de(otra_vez) == pid  # la misma conexión, limpia: no se reconectó
     finally:
         Conexion.liberar_conexion(otra_vez)
 
 
 def test_conexion_devuelta_con_transaccion_fallida_se_deshace(base_limpia):
     conexion = Conexion.obtener_conexion()
-    pid = _pid(conexion)
+    pid = pid_de(conexion)
     with pytest.raises(psycopg2.errors.DivisionByZero), conexion.cursor() as cursor:
         cursor.execute("SELECT 1 / 0")
     assert conexion.get_transaction_status() == extensions.TRANSACTION_STATUS_INERROR
@@ -342,14 +320,14 @@ def test_conexion_devuelta_con_transaccion_fallida_se_deshace(base_limpia):
 
     otra_vez = Conexion.obtener_conexion()
     try:
-        assert _pid(otra_vez) == pid  # sin el rollback, esto fallaría: transacción abortada
+        assert pid_de(otra_vez) == pid  # sin el rollback, esto fallaría: transacción abortada
     finally:
         Conexion.liberar_conexion(otra_vez)
 
 
 def test_conexiones_devueltas_siguen_abiertas_y_se_reutilizan(observador):
     primeras = [Conexion.obtener_conexion() for _ in range(3)]
-    pids = {_pid(conexion) for conexion in primeras}
+    pids = {pid_de(conexion) for conexion in primeras}
     for conexion in primeras:
         Conexion.liberar_conexion(conexion)
     assert all(conexion.closed == 0 for conexion in primeras)
@@ -358,7 +336,7 @@ def test_conexiones_devueltas_siguen_abiertas_y_se_reutilizan(observador):
 
     segundas = [Conexion.obtener_conexion() for _ in range(3)]
     try:
-        assert {_pid(conexion) for conexion in segundas} == pids
+        assert {pid_de(conexion) for conexion in segundas} == pids
     finally:
         for conexion in segundas:
             Conexion.liberar_conexion(conexion)
@@ -374,7 +352,7 @@ def test_conexiones_inactivas_sobre_el_minimo_se_cierran_al_devolver(observador,
 
     _esperar_a_superar(devueltas, 0.3)
     conexion = Conexion.obtener_conexion()
-    pid_reciente = _pid(conexion)
+    pid_reciente = pid_de(conexion)
     Conexion.liberar_conexion(conexion)  # el recorte ocurre al devolver
 
     estadisticas = Conexion.estadisticas()
@@ -387,18 +365,18 @@ def test_conexiones_inactivas_sobre_el_minimo_se_cierran_al_devolver(observador,
 def test_backends_terminados_se_reemplazan_sin_error_visible(observador, caplog):
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     prestadas = [Conexion.obtener_conexion() for _ in range(3)]
-    viejos = {_pid(conexion) for conexion in prestadas}
+    viejos = {pid_de(conexion) for conexion in prestadas}
     for conexion in prestadas:
         Conexion.liberar_conexion(conexion)
     devueltas = time.monotonic()
     for pid in viejos:
-        _terminar_backend(observador, pid)
+        terminar_backend(observador, pid)
 
     # Solo se comprueban las conexiones inactivas más de VALIDAR_SI_INACTIVA segundos.
     _esperar_a_superar(devueltas, VALIDAR_SI_INACTIVA)
     nuevas = [Conexion.obtener_conexion() for _ in range(3)]
     try:
-        nuevos = {_pid(conexion) for conexion in nuevas}  # sin excepción: se reemplazaron
+        nuevos = {pid_de(conexion) for conexion in nuevas}  # sin excepción: se reemplazaron
     finally:
         for conexion in nuevas:
             Conexion.liberar_conexion(conexion)
@@ -412,13 +390,13 @@ def test_backends_terminados_se_reemplazan_sin_error_visible(observador, caplog)
 def test_conexion_rota_devuelta_se_descarta_y_no_cuenta_en_uso(observador, caplog, como):
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     conexion = Conexion.obtener_conexion()
-    pid = _pid(conexion)
+    pid = pid_de(conexion)
     if como == "cerrada_por_el_cliente":
         conexion.close()
     else:
-        _terminar_backend(observador, pid)
+        terminar_backend(observador, pid)
         with pytest.raises(psycopg2.OperationalError):
-            _pid(conexion)
+            pid_de(conexion)
     assert conexion.closed
 
     Conexion.liberar_conexion(conexion)
@@ -432,7 +410,7 @@ def test_conexion_rota_devuelta_se_descarta_y_no_cuenta_en_uso(observador, caplo
     assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
     nueva = Conexion.obtener_conexion()
     try:
-        assert _pid(nueva) != pid
+        assert pid_de(nueva) != pid
     finally:
         Conexion.liberar_conexion(nueva)
 
@@ -472,7 +450,7 @@ def test_cerrar_conexiones_no_deja_backends(observador):
 def test_application_name_visible_en_pg_stat_activity(observador):
     conexion = Conexion.obtener_conexion()
     try:
-        pid = _pid(conexion)
+        pid = pid_de(conexion)
         with observador.cursor() as cursor:
             cursor.execute("SELECT application_name FROM pg_stat_activity WHERE pid = %s", (pid,))
             assert cursor.fetchone()[0] == APLICACION
@@ -506,7 +484,7 @@ def test_servidor_parado_da_conexion_error_y_al_arrancar_vuelve_a_funcionar(
 ):
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     conexion = Conexion.obtener_conexion()
-    pid_antes = _pid(conexion)
+    pid_antes = pid_de(conexion)
     Conexion.liberar_conexion(conexion)
     devuelta = time.monotonic()
 
@@ -527,7 +505,7 @@ def test_servidor_parado_da_conexion_error_y_al_arrancar_vuelve_a_funcionar(
     servidor_propio.arrancar()
     conexion = Conexion.obtener_conexion()  # mismo proceso, mismo pool: sin reiniciar nada
     try:
-        assert _pid(conexion) != pid_antes
+        assert pid_de(conexion) != pid_antes
     finally:
         Conexion.liberar_conexion(conexion)
     assert Conexion.estadisticas()["en_uso"] == 0
@@ -537,7 +515,7 @@ def test_tras_reiniciar_el_servidor_las_conexiones_ociosas_se_reemplazan_sin_err
     servidor_propio,
 ):
     prestadas = [Conexion.obtener_conexion() for _ in range(2)]
-    viejos = {_pid(conexion) for conexion in prestadas}
+    viejos = {pid_de(conexion) for conexion in prestadas}
     for conexion in prestadas:
         Conexion.liberar_conexion(conexion)
     devueltas = time.monotonic()
@@ -547,7 +525,7 @@ def test_tras_reiniciar_el_servidor_las_conexiones_ociosas_se_reemplazan_sin_err
     _esperar_a_superar(devueltas, VALIDAR_SI_INACTIVA)
     nuevas = [Conexion.obtener_conexion() for _ in range(2)]
     try:
-        nuevos = {_pid(conexion) for conexion in nuevas}  # sin excepción
+        nuevos = {pid_de(conexion) for conexion in nuevas}  # sin excepción
     finally:
         for conexion in nuevas:
             Conexion.liberar_conexion(conexion)

@@ -5,6 +5,7 @@ import logging
 
 import psycopg2
 import pytest
+from ayudas import pid_de, terminar_backend
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -17,32 +18,10 @@ class ErrorDelBloque(Exception):
     """Excepción propia del test, para reconocer la instancia que se propaga."""
 
 
-@pytest.fixture
-def observador(base_limpia):
-    """Conexión directa, fuera del pool, para ver lo confirmado y matar procesos."""
-    parametros = base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
-    conexion = psycopg2.connect(**parametros)
-    conexion.autocommit = True
-    yield conexion
-    conexion.close()
-
-
 def _usuarios(observador) -> list[str]:
     with observador.cursor() as cursor:
         cursor.execute("SELECT username FROM usuario ORDER BY username")
         return [fila[0] for fila in cursor.fetchall()]
-
-
-def _pid(cursor) -> int:
-    cursor.execute("SELECT pg_backend_pid()")
-    return cursor.fetchone()[0]
-
-
-def _terminar_backend(observador, pid: int) -> None:
-    """Mata el proceso del servidor y espera (hasta 5 s) a que haya terminado."""
-    with observador.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-        assert cursor.fetchone()[0], f"el backend {pid} no terminó"
 
 
 def _sin_prestadas_ni_libres() -> dict[str, int]:
@@ -60,13 +39,13 @@ def test_excepcion_en_el_bloque_deshace_y_se_propaga_la_misma(observador):
     original = ErrorDelBloque("fallo del programa")
     with pytest.raises(ErrorDelBloque) as error, CursorDelPool() as cursor:
         cursor.execute(INSERTAR, ("ana",))
-        pid = _pid(cursor)
+        pid = pid_de(cursor.connection)
         raise original
     assert error.value is original
     assert _usuarios(observador) == []
     assert Conexion.estadisticas()["en_uso"] == 0
     with CursorDelPool() as cursor:
-        assert _pid(cursor) == pid  # la conexión volvió sana al pool
+        assert pid_de(cursor.connection) == pid  # la conexión volvió sana al pool
 
 
 def test_interrupcion_del_teclado_tambien_deshace_y_se_propaga(observador):
@@ -96,7 +75,7 @@ def test_el_cursor_queda_cerrado_al_salir(base_limpia):
 def test_fallo_del_commit_se_propaga_y_devuelve_la_conexion(observador):
     # Una restricción diferida solo se comprueba al confirmar: falla el commit, no el bloque.
     with pytest.raises(psycopg2.errors.UniqueViolation), CursorDelPool() as cursor:
-        pid = _pid(cursor)
+        pid = pid_de(cursor.connection)
         cursor.execute(
             "CREATE TEMP TABLE diferida (n int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
         )
@@ -105,14 +84,14 @@ def test_fallo_del_commit_se_propaga_y_devuelve_la_conexion(observador):
     assert _usuarios(observador) == []
     assert Conexion.estadisticas()["en_uso"] == 0
     with CursorDelPool() as cursor:
-        assert _pid(cursor) == pid  # devuelta y reutilizada, no descartada
+        assert pid_de(cursor.connection) == pid  # devuelta y reutilizada, no descartada
 
 
 def test_fallo_del_rollback_no_tapa_la_excepcion_y_descarta_la_conexion(observador, caplog):
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     original = ErrorDelBloque("fallo del programa")
     with pytest.raises(ErrorDelBloque) as error, CursorDelPool() as cursor:
-        _terminar_backend(observador, _pid(cursor))  # el rollback ya no podrá hacerse
+        terminar_backend(observador, pid_de(cursor.connection))  # el rollback ya no podrá hacerse
         raise original
     assert error.value is original
     assert any("Falló el rollback" in r.getMessage() for r in caplog.records)
@@ -123,8 +102,8 @@ def test_conexion_rota_dentro_del_bloque_se_descarta(observador, caplog):
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     capturada = None
     with pytest.raises(psycopg2.OperationalError) as error, CursorDelPool() as cursor:
-        pid = _pid(cursor)
-        _terminar_backend(observador, pid)
+        pid = pid_de(cursor.connection)
+        terminar_backend(observador, pid)
         try:
             cursor.execute("SELECT 1")
         except psycopg2.OperationalError as fallo:
@@ -134,13 +113,14 @@ def test_conexion_rota_dentro_del_bloque_se_descarta(observador, caplog):
     assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
     assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
     with CursorDelPool() as cursor:
-        assert _pid(cursor) != pid
+        assert pid_de(cursor.connection) != pid
 
 
 def test_conexion_rota_al_confirmar_se_propaga_y_se_descarta(observador):
     with pytest.raises(psycopg2.OperationalError), CursorDelPool() as cursor:
         cursor.execute(INSERTAR, ("ana",))
-        _terminar_backend(observador, _pid(cursor))  # el bloque acaba bien; falla el commit
+        # El bloque acaba bien; lo que falla es el commit.
+        terminar_backend(observador, pid_de(cursor.connection))
     assert _usuarios(observador) == []
     assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
 

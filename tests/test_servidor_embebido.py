@@ -7,12 +7,12 @@ depende del servidor de la sesión.
 import os
 import subprocess
 import sys
-import tempfile
 from contextlib import closing
 from pathlib import Path
 
 import psycopg2
 import pytest
+from ayudas import RAIZ, directorio_temporal
 
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import (
@@ -20,8 +20,6 @@ from acceso_datos.servidor_embebido import (
     asegurar_servidor,
     crear_base_si_falta,
 )
-
-RAIZ = Path(__file__).resolve().parent.parent
 
 
 def _conectar(servidor: ServidorEmbebido, base: str = "postgres"):
@@ -39,20 +37,16 @@ def _consultar(servidor: ServidorEmbebido, consulta: str, base: str = "postgres"
 
 
 @pytest.fixture(scope="module")
-def directorio_temporal():
-    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>.
-
-    Como root, el servidor corre con otro usuario del sistema, y cada sesión de pytest que
-    empieza deja ese directorio en 0700: un servidor que viva dentro perdería el acceso.
-    """
-    with tempfile.TemporaryDirectory(prefix="acceso_datos_test_") as directorio:
-        yield Path(directorio)
+def directorio_modulo():
+    """Para los servidores de este módulo (ver ayudas.directorio_temporal)."""
+    with directorio_temporal("embebido") as directorio:
+        yield directorio
 
 
 @pytest.fixture(scope="module")
-def servidor_propio(directorio_temporal):
+def servidor_propio(directorio_modulo):
     """Un servidor embebido recién creado para este módulo, arrancado con asegurar_servidor."""
-    configuracion = Configuracion(directorio_embebido=directorio_temporal / "propio", base="tienda")
+    configuracion = Configuracion(directorio_embebido=directorio_modulo / "propio", base="tienda")
     servidor = asegurar_servidor(configuracion)
     try:
         yield servidor
@@ -97,8 +91,8 @@ def test_conecta_por_el_socket_unix_y_no_escucha_por_tcp(servidor_propio):
     assert _consultar(servidor_propio, "SHOW listen_addresses") == [("",)]
 
 
-def test_los_datos_siguen_tras_detener_y_arrancar_de_nuevo(directorio_temporal):
-    directorio = directorio_temporal / "persistente"
+def test_los_datos_siguen_tras_detener_y_arrancar_de_nuevo(directorio_modulo):
+    directorio = directorio_modulo / "persistente"
     servidor = ServidorEmbebido(directorio)
     try:
         crear_base_si_falta(servidor.configurar(Configuracion(base="persistente")))

@@ -1,0 +1,55 @@
+"""Ayudas que comparten los tests: contadores del pool, procesos del servidor y
+directorios temporales. Las fixtures están en conftest.py."""
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from acceso_datos.conexion import Conexion
+from acceso_datos.cursor_del_pool import CursorDelPool
+
+RAIZ = Path(__file__).resolve().parent.parent  # la raíz del proyecto
+
+
+def en_uso() -> int:
+    """Cuántas conexiones tiene prestadas ahora el pool."""
+    return Conexion.estadisticas()["en_uso"]
+
+
+def pid_de(conexion) -> int:
+    """El pid del proceso del servidor que atiende la conexión (hace un viaje: si la
+    conexión está rota, falla)."""
+    with conexion.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminar_backend(observador, pid: int) -> None:
+    """Termina, desde la conexión `observador` (fuera del pool), el proceso del servidor con
+    ese pid, y espera (hasta 5 s) a que haya terminado."""
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        assert cursor.fetchone()[0], f"el backend {pid} no terminó"
+
+
+def pid_de_la_proxima_conexion() -> int:
+    """El pid de la conexión que el pool prestará a continuación."""
+    # El pool guarda las libres como una pila: la que se acaba de devolver es la
+    # primera que se presta después.
+    with CursorDelPool() as cursor:
+        return pid_de(cursor.connection)
+
+
+@contextmanager
+def directorio_temporal(prefijo: str) -> Iterator[Path]:
+    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>, borrado al salir.
+
+    Para los servidores propios de los tests: como root, el servidor embebido corre con
+    otro usuario del sistema, y cada sesión de pytest que empieza deja el directorio de
+    tmp_path en modo 700; un servidor que viviera dentro perdería el acceso a sus datos.
+    """
+    with tempfile.TemporaryDirectory(
+        prefix=f"acceso_datos_{prefijo}_", ignore_cleanup_errors=True
+    ) as directorio:
+        yield Path(directorio)

@@ -1,0 +1,424 @@
+"""La suite de contrato: lo que todo DAO debe cumplir, probado contra cada uno.
+
+Un DAO nuevo se suma con su ficha en FICHAS: qué atributo es el id, cuál es único, cómo
+fabricar una entidad válida y qué valores debe rechazar. Sus tests propios (lo que solo él
+hace, como las contraseñas de UsuarioDAO) van en su archivo, test_<entidad>_dao.py.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from ayudas import en_uso, pid_de, pid_de_la_proxima_conexion
+
+from acceso_datos import CursorDelPool, Persona, PersonaDAO, Usuario, UsuarioDAO
+from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
+
+
+@dataclass(frozen=True)
+class FichaDAO:
+    """Lo que la suite necesita saber de un DAO para probarlo."""
+
+    dao: type
+    id: str  # el atributo de la entidad que guarda su id
+    unico: str  # un atributo con restricción UNIQUE en la tabla
+    ejemplo: Callable[[int], object]  # una entidad válida, distinta para cada número
+    invalidos: dict[str, object]  # atributo -> un valor que la validación debe rechazar
+
+    def __str__(self) -> str:
+        return self.dao.__name__
+
+
+# Una ficha por DAO.
+FICHAS = [
+    FichaDAO(
+        UsuarioDAO,
+        "id_usuario",
+        "username",
+        lambda n: Usuario(None, f"usuario{n}", "clave-de-prueba"),
+        {"username": " ", "password": "corta"},
+    ),
+    FichaDAO(
+        PersonaDAO,
+        "id_persona",
+        "email",
+        lambda n: Persona(None, f"Nombre{n}", f"Apellido{n}", f"persona{n}@ejemplo.com"),
+        {"nombre": " ", "apellido": "", "email": "sin-arroba"},
+    ),
+]
+
+pytestmark = pytest.mark.usefixtures("base_limpia")
+
+
+@pytest.fixture(params=FICHAS, ids=str)
+def ficha(request) -> FichaDAO:
+    return request.param
+
+
+# --- ayudas ---------------------------------------------------------------------------
+
+
+def guardar(ficha: FichaDAO, numero: int) -> object:
+    entidad = ficha.ejemplo(numero)
+    ficha.dao.insertar(entidad)
+    return entidad
+
+
+def con_id(ficha: FichaDAO, entidad: object, id_: object) -> object:
+    setattr(entidad, ficha.id, id_)
+    return entidad
+
+
+def cambio_de(ficha: FichaDAO, guardada: object, numero: int) -> object:
+    """Otra entidad de ejemplo con el id de `guardada`: lo que se le pasa a actualizar."""
+    return con_id(ficha, ficha.ejemplo(numero), getattr(guardada, ficha.id))
+
+
+def copia_del_unico(ficha: FichaDAO, guardada: object, numero: int) -> object:
+    """Una entidad nueva cuyo valor único ya tiene `guardada`."""
+    entidad = ficha.ejemplo(numero)
+    setattr(entidad, ficha.unico, getattr(guardada, ficha.unico))
+    return entidad
+
+
+def guardar_desordenadas(ficha: FichaDAO) -> list:
+    """Cinco entidades; la primera, además, modificada: un UPDATE escribe la fila al final
+    de la tabla, así que sin ORDER BY saldría la última."""
+    entidades = [guardar(ficha, numero) for numero in (5, 1, 3, 2, 4)]
+    entidades[0] = cambio_de(ficha, entidades[0], 9)
+    ficha.dao.actualizar(entidades[0])
+    return entidades
+
+
+def siguiente_id(ficha: FichaDAO) -> int:
+    """El id que recibe una entidad nueva: si no avanzó, es que no llegó a ejecutarse un INSERT."""
+    entidad = guardar(ficha, 1000)
+    ficha.dao.eliminar(entidad)
+    return getattr(entidad, ficha.id)
+
+
+# --- ida y vuelta ---------------------------------------------------------------------
+
+
+def test_ida_y_vuelta_de_cada_metodo(ficha):
+    dao = ficha.dao
+    entidad = ficha.ejemplo(1)
+
+    assert dao.insertar(entidad) == 1
+    id_ = getattr(entidad, ficha.id)
+    assert isinstance(id_, int) and id_ >= 1
+    assert dao.buscar_por_id(id_) == entidad
+    assert dao.seleccionar() == [entidad]
+    assert list(dao.iterar()) == [entidad]
+    assert dao.seleccionar_pagina(10) == [entidad]
+    assert dao.contar() == 1
+
+    cambio = cambio_de(ficha, entidad, 2)
+    assert dao.actualizar(cambio) == 1
+    assert dao.buscar_por_id(id_) == cambio
+    assert dao.buscar_por_id(id_) != ficha.ejemplo(1)
+
+    assert dao.eliminar(cambio) == 1
+    assert dao.eliminar(cambio) == 0
+    assert dao.buscar_por_id(id_) is None
+    assert dao.contar() == 0
+    assert dao.seleccionar() == []
+    assert list(dao.iterar()) == []
+
+
+def test_actualizar_o_eliminar_un_id_que_no_existe_devuelve_0_y_no_cambia_nada(ficha):
+    guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+
+    for id_ in (999, 0, -1, 2**31, 2**70):
+        assert ficha.dao.actualizar(con_id(ficha, ficha.ejemplo(2), id_)) == 0
+        assert ficha.dao.eliminar(con_id(ficha, ficha.ejemplo(2), id_)) == 0
+        assert ficha.dao.buscar_por_id(id_) is None
+
+    assert ficha.dao.seleccionar() == antes
+
+
+@pytest.mark.parametrize("id_", [None, "1", 1.0, True])
+def test_un_id_que_no_es_entero_lanza_datos_invalidos_que_lo_nombra(ficha, id_):
+    guardada = guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+
+    with pytest.raises(DatosInvalidosError, match=f"El campo {ficha.id} "):
+        ficha.dao.buscar_por_id(id_)
+    with pytest.raises(DatosInvalidosError, match=f"El campo {ficha.id} "):
+        ficha.dao.actualizar(con_id(ficha, ficha.ejemplo(2), id_))
+    with pytest.raises(DatosInvalidosError, match=f"El campo {ficha.id} "):
+        ficha.dao.eliminar(con_id(ficha, ficha.ejemplo(2), id_))
+
+    assert ficha.dao.seleccionar() == antes == [guardada]
+
+
+# --- páginas y lotes ------------------------------------------------------------------
+
+
+def test_paginas_y_lotes_recorren_la_tabla_en_orden_de_id(ficha):
+    guardadas = guardar_desordenadas(ficha)
+
+    todas = ficha.dao.seleccionar()
+    paginas = [ficha.dao.seleccionar_pagina(2, desplazamiento) for desplazamiento in (0, 2, 4)]
+
+    assert todas == sorted(guardadas, key=lambda entidad: getattr(entidad, ficha.id))
+    assert [len(pagina) for pagina in paginas] == [2, 2, 1]
+    assert sum(paginas, []) == todas
+    assert list(ficha.dao.iterar(tamano_lote=2)) == todas
+    assert ficha.dao.seleccionar_pagina(2, 5) == []
+    assert ficha.dao.seleccionar_pagina(2**62, 2**62) == []
+
+
+@pytest.mark.parametrize(
+    ("llamar", "campo"),
+    [
+        pytest.param(lambda dao: dao.seleccionar_pagina(0), "limite", id="limite_0"),
+        pytest.param(lambda dao: dao.seleccionar_pagina(2**63), "limite", id="limite_enorme"),
+        pytest.param(lambda dao: dao.seleccionar_pagina("2"), "limite", id="limite_texto"),
+        pytest.param(lambda dao: dao.seleccionar_pagina(2.0), "limite", id="limite_float"),
+        pytest.param(lambda dao: dao.seleccionar_pagina(True), "limite", id="limite_bool"),
+        pytest.param(lambda dao: dao.seleccionar_pagina(2, None), "desplazamiento", id="d_none"),
+        pytest.param(lambda dao: dao.seleccionar_pagina(2, -1), "desplazamiento", id="d_negativo"),
+        pytest.param(lambda dao: dao.iterar(0), "tamano_lote", id="lote_0"),
+        pytest.param(lambda dao: dao.iterar(None), "tamano_lote", id="lote_none"),
+        pytest.param(lambda dao: dao.iterar(1.5), "tamano_lote", id="lote_float"),
+    ],
+)
+def test_pagina_o_lote_invalido_lanza_datos_invalidos_al_llamar_sin_pedir_conexion(
+    ficha, llamar, campo
+):
+    with pytest.raises(DatosInvalidosError, match=f"El campo {campo} "):
+        llamar(ficha.dao)  # iterar() también: al llamarlo, no al empezar a recorrer
+
+    assert en_uso() == 0
+
+
+# --- entradas no válidas y duplicadas -------------------------------------------------
+
+CASOS_INVALIDOS = [
+    pytest.param(ficha, campo, valor, id=f"{ficha}-{campo}")
+    for ficha in FICHAS
+    for campo, valor in ficha.invalidos.items()
+]
+
+
+@pytest.mark.parametrize(("ficha", "campo", "valor"), CASOS_INVALIDOS)
+def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, valor):
+    guardada = guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+    nueva = ficha.ejemplo(2)
+    setattr(nueva, campo, valor)
+    cambio = cambio_de(ficha, guardada, 3)
+    setattr(cambio, campo, valor)
+
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+        ficha.dao.insertar(nueva)
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+        ficha.dao.actualizar(cambio)
+
+    assert getattr(nueva, ficha.id) is None
+    assert ficha.dao.seleccionar() == antes
+    assert siguiente_id(ficha) == getattr(guardada, ficha.id) + 1  # ningún INSERT llegó a la base
+
+
+def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_nada(ficha):
+    original = guardar(ficha, 1)
+    otra_id = getattr(guardar(ficha, 2), ficha.id)
+    antes = ficha.dao.seleccionar()
+    repetido = getattr(original, ficha.unico)
+
+    with pytest.raises(RegistroDuplicadoError) as al_insertar:
+        ficha.dao.insertar(copia_del_unico(ficha, original, 3))
+    with pytest.raises(RegistroDuplicadoError) as al_actualizar:
+        ficha.dao.actualizar(con_id(ficha, copia_del_unico(ficha, original, 4), otra_id))
+
+    for error in (al_insertar.value, al_actualizar.value):
+        assert (error.campo, error.valor) == (ficha.unico, repetido)
+        assert f"{ficha.unico} '{repetido}'" in str(error)
+    assert ficha.dao.seleccionar() == antes
+
+
+# --- transacciones de quien llama (cursor=) ---------------------------------------------
+
+
+def test_con_cursor_las_llamadas_van_en_la_transaccion_de_quien_llama(ficha):
+    dao = ficha.dao
+    primera = guardar(ficha, 1)
+
+    with CursorDelPool() as cursor:
+        segunda = ficha.ejemplo(2)
+        assert dao.insertar(segunda, cursor=cursor) == 1
+        id_ = getattr(segunda, ficha.id)
+        assert dao.actualizar(cambio_de(ficha, primera, 3), cursor=cursor) == 1
+        assert dao.contar(cursor=cursor) == 2
+        assert dao.buscar_por_id(id_, cursor=cursor) == segunda
+        assert len(dao.seleccionar(cursor=cursor)) == 2
+        assert len(dao.seleccionar_pagina(5, cursor=cursor)) == 2
+        assert len(list(dao.iterar(cursor=cursor))) == 2
+        # Otra conexión no ve nada hasta el final del with: el DAO no confirmó.
+        assert dao.seleccionar() == [primera]
+
+    assert dao.seleccionar() == [cambio_de(ficha, primera, 3), segunda]
+
+
+def _fallar_por_duplicado_sin_capturar(ficha, cursor):
+    # ejemplo(2) se insertó antes en la misma transacción.
+    ficha.dao.insertar(copia_del_unico(ficha, ficha.ejemplo(2), 4), cursor=cursor)
+
+
+def _fallar_por_dato_invalido(ficha, cursor):
+    campo, valor = next(iter(ficha.invalidos.items()))
+    invalida = ficha.ejemplo(4)
+    setattr(invalida, campo, valor)
+    ficha.dao.insertar(invalida, cursor=cursor)
+
+
+def _interrumpir(ficha, cursor):
+    raise KeyboardInterrupt
+
+
+def _fallar_en_la_aplicacion(ficha, cursor):
+    raise RuntimeError("fallo de la aplicación a mitad de la transacción")
+
+
+@pytest.mark.parametrize(
+    ("fallar", "error"),
+    [
+        (_fallar_por_duplicado_sin_capturar, RegistroDuplicadoError),
+        (_fallar_por_dato_invalido, DatosInvalidosError),
+        (_fallar_en_la_aplicacion, RuntimeError),
+        (_interrumpir, KeyboardInterrupt),
+    ],
+    ids=["duplicado", "dato_invalido", "error_propio", "ctrl_c"],
+)
+def test_transaccion_de_quien_llama_que_falla_a_mitad_no_deja_nada(ficha, fallar, error):
+    primera = guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+
+    with pytest.raises(error), CursorDelPool() as cursor:
+        ficha.dao.insertar(ficha.ejemplo(2), cursor=cursor)
+        ficha.dao.actualizar(cambio_de(ficha, primera, 3), cursor=cursor)
+        ficha.dao.eliminar(primera, cursor=cursor)
+        fallar(ficha, cursor)
+
+    assert ficha.dao.seleccionar() == antes
+
+
+def test_error_capturado_dentro_de_una_transaccion_de_fuera_no_la_estropea(ficha):
+    dao = ficha.dao
+    primera = ficha.ejemplo(1)
+
+    with CursorDelPool() as cursor:
+        dao.insertar(primera, cursor=cursor)
+        with pytest.raises(RegistroDuplicadoError):
+            dao.insertar(copia_del_unico(ficha, primera, 2), cursor=cursor)
+        invalido = ficha.ejemplo(3)
+        campo, valor = next(iter(ficha.invalidos.items()))
+        setattr(invalido, campo, valor)
+        with pytest.raises(DatosInvalidosError):
+            dao.insertar(invalido, cursor=cursor)
+        # Sin el SAVEPOINT, esto fallaría: «current transaction is aborted».
+        tercera = ficha.ejemplo(4)
+        dao.insertar(tercera, cursor=cursor)
+        assert dao.contar(cursor=cursor) == 2
+
+    assert dao.seleccionar() == [primera, tercera]
+
+
+# --- la conexión: perdida y siempre devuelta ----------------------------------------------
+
+LLAMADAS = {
+    "seleccionar": lambda ficha, guardada: ficha.dao.seleccionar(),
+    "seleccionar_pagina": lambda ficha, guardada: ficha.dao.seleccionar_pagina(10),
+    "iterar": lambda ficha, guardada: list(ficha.dao.iterar()),
+    "buscar_por_id": lambda ficha, guardada: ficha.dao.buscar_por_id(getattr(guardada, ficha.id)),
+    "contar": lambda ficha, guardada: ficha.dao.contar(),
+    "insertar": lambda ficha, guardada: ficha.dao.insertar(ficha.ejemplo(2)),
+    "actualizar": lambda ficha, guardada: ficha.dao.actualizar(cambio_de(ficha, guardada, 3)),
+    "eliminar": lambda ficha, guardada: ficha.dao.eliminar(guardada),
+}
+
+
+@pytest.mark.parametrize("llamada", LLAMADAS)
+def test_conexion_perdida_lanza_conexion_error_y_no_deja_nada(
+    ficha, llamada, matar_la_proxima_conexion
+):
+    guardada = guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+    matar_la_proxima_conexion()
+
+    with pytest.raises(ConexionError, match="Se perdió la conexión"):
+        LLAMADAS[llamada](ficha, guardada)
+
+    assert en_uso() == 0
+    assert ficha.dao.seleccionar() == antes  # y el pool abre otra conexión sin problema
+
+
+def test_conexion_perdida_a_mitad_de_una_transaccion_de_quien_llama_no_deja_nada(
+    ficha, matar_backend
+):
+    guardar(ficha, 1)
+    antes = ficha.dao.seleccionar()
+
+    with pytest.raises(ConexionError), CursorDelPool() as cursor:
+        ficha.dao.insertar(ficha.ejemplo(2), cursor=cursor)
+        matar_backend(pid_de(cursor.connection))
+        ficha.dao.insertar(ficha.ejemplo(3), cursor=cursor)
+
+    assert en_uso() == 0
+    assert ficha.dao.seleccionar() == antes
+
+
+def test_conexion_perdida_a_mitad_de_iterar_lanza_conexion_error(ficha, matar_backend):
+    for numero in range(10):
+        guardar(ficha, numero)
+    pid = pid_de_la_proxima_conexion()
+    iterador = ficha.dao.iterar(tamano_lote=2)
+    next(iterador)
+
+    matar_backend(pid)
+
+    with pytest.raises(ConexionError, match="Se perdió la conexión"):
+        for _entidad in iterador:
+            pass
+    assert en_uso() == 0
+
+
+def _abandonar_iterar(ficha):
+    iterador = ficha.dao.iterar(tamano_lote=1)
+    next(iterador)
+    assert en_uso() == 1
+    del iterador  # la única referencia: el generador se cierra al recogerse
+
+
+def _fallar_al_consumir_iterar(ficha):
+    with pytest.raises(RuntimeError):
+        for _entidad in ficha.dao.iterar(tamano_lote=1):
+            raise RuntimeError("fallo al procesar una fila")
+
+
+def _fallar_por_duplicado(ficha):
+    with pytest.raises(RegistroDuplicadoError):
+        ficha.dao.insertar(copia_del_unico(ficha, ficha.dao.seleccionar()[0], 3))
+
+
+CAMINOS = {
+    "bien": lambda ficha: ficha.dao.seleccionar(),
+    "iterar_completo": lambda ficha: list(ficha.dao.iterar(tamano_lote=1)),
+    "iterar_abandonado": _abandonar_iterar,
+    "iterar_con_error_al_consumir": _fallar_al_consumir_iterar,
+    "iterar_sin_empezar": lambda ficha: ficha.dao.iterar().close(),
+    "duplicado": _fallar_por_duplicado,
+}
+
+
+@pytest.mark.parametrize("camino", CAMINOS)
+def test_la_conexion_vuelve_al_pool_por_cada_camino(ficha, camino):
+    guardar(ficha, 1)
+    guardar(ficha, 2)
+
+    CAMINOS[camino](ficha)
+
+    assert en_uso() == 0
+    assert ficha.dao.contar() == 2
