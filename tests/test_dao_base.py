@@ -25,21 +25,21 @@ pytestmark = pytest.mark.usefixtures("base_limpia")
 SECRETO = "hash-secreto-9f2c"  # va en otra columna de la fila: ningún mensaje debe mostrarlo
 
 _TABLA_TEMPORAL = """
-    CREATE TEMP TABLE producto (
-        id_producto SERIAL PRIMARY KEY,
+    CREATE TEMP TABLE articulo (
+        id_articulo SERIAL PRIMARY KEY,
         codigo      VARCHAR(5) NOT NULL UNIQUE,
         precio      NUMERIC(4, 2) NOT NULL CHECK (precio >= 0),
         secreto     TEXT NOT NULL DEFAULT ''
     ) ON COMMIT DROP
 """
-_INSERTAR = "INSERT INTO producto (codigo, precio, secreto) VALUES (%s, %s, %s)"
+_INSERTAR = "INSERT INTO articulo (codigo, precio, secreto) VALUES (%s, %s, %s)"
 
 # (sentencia que falla, excepción propia, texto que debe tener el mensaje)
 ERRORES_DE_DATOS = [
     pytest.param(
         (_INSERTAR, ("abc", -1, SECRETO)),
         DatosInvalidosError,
-        "no cumplen la regla producto_precio_check de la tabla producto",
+        "no cumplen la regla articulo_precio_check de la tabla articulo",
         id="23514_check",
     ),
     pytest.param(
@@ -55,7 +55,7 @@ ERRORES_DE_DATOS = [
         id="22003_numero_fuera_de_rango",
     ),
     pytest.param(
-        ("INSERT INTO producto (precio, secreto) VALUES (1, %s)", (SECRETO,)),
+        ("INSERT INTO articulo (precio, secreto) VALUES (1, %s)", (SECRETO,)),
         DatosInvalidosError,
         "El campo codigo es obligatorio.",
         id="23502_nulo",
@@ -81,7 +81,7 @@ def _preparar(cursor) -> None:
 
 
 def _codigos(cursor) -> list[str]:
-    cursor.execute("SELECT codigo FROM producto ORDER BY id_producto")
+    cursor.execute("SELECT codigo FROM articulo ORDER BY id_articulo")
     return [codigo for (codigo,) in cursor.fetchall()]
 
 
@@ -104,19 +104,19 @@ def test_cada_error_de_datos_se_traduce_por_su_codigo(sentencia, esperada, texto
 def test_el_duplicado_nombra_el_campo_y_el_valor_del_diagnostico_y_la_entidad_dada():
     valor = "x)=(y"  # lo que va entre paréntesis en el detalle tampoco confunde
 
-    with pytest.raises(RegistroDuplicadoError) as error, transaccion(entidad="un producto") as cur:
+    with pytest.raises(RegistroDuplicadoError) as error, transaccion(entidad="un artículo") as cur:
         _preparar(cur)
         cur.execute(_INSERTAR, (valor, 1, SECRETO))
         cur.execute(_INSERTAR, (valor, 2, SECRETO))
 
     assert (error.value.campo, error.value.valor) == ("codigo", valor)
-    assert str(error.value) == f"Ya existe un producto con codigo '{valor}'. Elija otro codigo."
+    assert str(error.value) == f"Ya existe un artículo con codigo '{valor}'. Elija otro codigo."
 
 
 def test_un_error_de_programacion_no_se_traduce():
     with pytest.raises(psycopg2.errors.UndefinedColumn), transaccion() as cursor:
         _preparar(cursor)
-        cursor.execute("SELECT no_existe FROM producto")
+        cursor.execute("SELECT no_existe FROM articulo")
 
     assert en_uso() == 0
 

@@ -59,6 +59,16 @@ def versiones() -> list[tuple[int, str]]:
     return consultar("SELECT version, archivo FROM esquema_version ORDER BY version")
 
 
+def todas_las_versiones() -> list[tuple[int, str]]:
+    """Lo que esquema_version debe decir con todas las migraciones del proyecto aplicadas."""
+    return [(migracion.version, migracion.archivo) for migracion in leer_migraciones()]
+
+
+# Los tests no suponen cuántas migraciones hay: una nueva (el siguiente DAO, una columna)
+# no debe obligar a cambiarlos.
+ULTIMA = len(leer_migraciones())
+
+
 def tablas() -> list[str]:
     filas = consultar(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
@@ -85,10 +95,11 @@ def copiar_migraciones(destino: Path, hasta: int | None = None, **nuevas: str) -
 
 
 def test_desde_una_base_vacia_aplica_cada_migracion_y_las_apunta(base_nueva):
-    assert crear_esquema() == 2
+    assert crear_esquema() == ULTIMA
 
-    assert tablas() == ["esquema_version", "persona", "usuario"]
-    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
+    assert {"esquema_version", "persona", "usuario"} <= set(tablas())
+    assert versiones() == todas_las_versiones()
+    assert versiones()[:2] == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
 
 
 def test_la_tabla_usuario_tiene_las_columnas_fijadas(base_nueva):
@@ -137,8 +148,8 @@ def test_repetirlo_no_cambia_nada_ni_borra_datos(base_nueva):
     antes = consultar("SELECT * FROM esquema_version ORDER BY version")
     columnas_antes = [columnas("usuario"), columnas("persona")]
 
-    assert crear_esquema() == 2
-    assert crear_esquema() == 2
+    assert crear_esquema() == ULTIMA
+    assert crear_esquema() == ULTIMA
 
     assert consultar("SELECT * FROM esquema_version ORDER BY version") == antes
     assert [columnas("usuario"), columnas("persona")] == columnas_antes
@@ -152,9 +163,9 @@ def test_una_base_del_antiguo_esquema_sql_se_pone_al_dia_sin_perder_datos(base_n
     ejecutar(ESQUEMA_SQL_DE_ANTES)
     ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash-de-ana')")
 
-    assert crear_esquema() == 2
+    assert crear_esquema() == ULTIMA
 
-    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
+    assert versiones() == todas_las_versiones()
     assert consultar("SELECT * FROM usuario") == [(1, "ana", "hash-de-ana")]
     assert "persona" in tablas()
     ejecutar(
@@ -164,30 +175,30 @@ def test_una_base_del_antiguo_esquema_sql_se_pone_al_dia_sin_perder_datos(base_n
 
 
 def test_de_la_version_anterior_a_la_ultima_sin_perder_datos(base_nueva, tmp_path):
-    ultima = len(leer_migraciones())
-    anteriores = copiar_migraciones(tmp_path / "anteriores", hasta=ultima - 1)
-    assert crear_esquema(anteriores) == ultima - 1
+    anteriores = copiar_migraciones(tmp_path / "anteriores", hasta=ULTIMA - 1)
+    assert crear_esquema(anteriores) == ULTIMA - 1
     ejecutar("INSERT INTO usuario (username, password) VALUES ('ana', 'hash')")
 
-    assert crear_esquema() == ultima
+    assert crear_esquema() == ULTIMA
 
-    assert [version for version, _ in versiones()] == list(range(1, ultima + 1))
+    assert versiones() == todas_las_versiones()
     assert consultar("SELECT username FROM usuario") == [("ana",)]
 
 
 def test_una_columna_nueva_en_una_migracion_nueva_se_aplica_al_arrancar(base_nueva, tmp_path):
     crear_esquema()
     ejecutar("INSERT INTO persona (nombre, apellido, email) VALUES ('Ana', 'Pérez', 'a@b.es')")
+    nueva = f"{ULTIMA + 1:03d}_persona_telefono"
     con_telefono = copiar_migraciones(
         tmp_path / "con_telefono",
-        **{"003_persona_telefono": "ALTER TABLE persona ADD COLUMN telefono VARCHAR(20);"},
+        **{nueva: "ALTER TABLE persona ADD COLUMN telefono VARCHAR(20);"},
     )
 
-    assert crear_esquema(con_telefono) == 3
+    assert crear_esquema(con_telefono) == ULTIMA + 1
 
     assert [fila[0] for fila in columnas("persona")][-1] == "telefono"
     assert consultar("SELECT nombre, telefono FROM persona") == [("Ana", None)]
-    assert versiones()[-1] == (3, "003_persona_telefono.sql")
+    assert versiones()[-1] == (ULTIMA + 1, f"{nueva}.sql")
 
 
 # --- errores ------------------------------------------------------------------------------
@@ -196,20 +207,21 @@ def test_una_columna_nueva_en_una_migracion_nueva_se_aplica_al_arrancar(base_nue
 def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior(
     base_nueva, tmp_path
 ):
-    rota = copiar_migraciones(
+    rota = f"{ULTIMA + 1:03d}_rota"
+    directorio = copiar_migraciones(
         tmp_path / "rota",
-        **{"003_rota": "ALTER TABLE persona ADD COLUMN telefono TEXT;\nSELECT * FROM no_existe;"},
+        **{rota: "ALTER TABLE persona ADD COLUMN telefono TEXT;\nSELECT * FROM no_existe;"},
     )
 
     for _intento in range(2):  # y la segunda vez, igual: no quedó nada a medias
         with pytest.raises(MigracionError) as error:
-            crear_esquema(rota)
+            crear_esquema(directorio)
 
         mensaje = str(error.value)
-        assert "La migración 003_rota.sql falló" in mensaje
+        assert f"La migración {rota}.sql falló" in mensaje
         assert "no_existe" in mensaje
-        assert "La base sigue en la versión 2" in mensaje
-        assert [version for version, _ in versiones()] == [1, 2]
+        assert f"La base sigue en la versión {ULTIMA}" in mensaje
+        assert versiones() == todas_las_versiones()
         assert "telefono" not in [fila[0] for fila in columnas("persona")]
 
 
@@ -250,7 +262,7 @@ def test_editar_una_migracion_ya_aplicada_avisa_de_que_no_se_aplicara(base_nueva
     )
 
     with caplog.at_level(logging.WARNING, logger="acceso_datos"):
-        assert crear_esquema(editadas) == 2
+        assert crear_esquema(editadas) == ULTIMA
 
     avisos = [registro.getMessage() for registro in caplog.records]
     assert any("002_persona.sql cambió después de aplicarse" in aviso for aviso in avisos)
@@ -265,7 +277,7 @@ def test_una_base_mas_nueva_que_el_programa_avisa_y_no_toca_nada(base_nueva, tmp
         assert crear_esquema(solo_la_primera) == 1
 
     assert any("más nueva que este programa" in r.getMessage() for r in caplog.records)
-    assert [version for version, _ in versiones()] == [1, 2]
+    assert versiones() == todas_las_versiones()
 
 
 # --- concurrencia -----------------------------------------------------------------------
@@ -289,5 +301,5 @@ def test_dos_arranques_a_la_vez_aplican_cada_migracion_una_sola_vez(base_nueva):
     for trabajador in trabajadores:
         trabajador.join(timeout=60)
 
-    assert resultados == [2] * hilos
-    assert versiones() == [(1, "001_usuario.sql"), (2, "002_persona.sql")]
+    assert resultados == [ULTIMA] * hilos
+    assert versiones() == todas_las_versiones()
