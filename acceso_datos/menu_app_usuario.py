@@ -1,7 +1,8 @@
 """El menú de consola de usuarios: lo que arranca `make run` (`python -m acceso_datos`).
 
-Es la única capa que escribe en pantalla: recoge cada error de las capas de abajo y lo
-explica en español, sin trazas, y el menú sigue.
+Con `menu_personas.py` (la opción 7) es la única capa que escribe en pantalla: cada error
+de las capas de abajo se explica en español, sin trazas (`consola.atender`), y el menú
+sigue.
 """
 
 import getpass
