@@ -1,11 +1,6 @@
 """El submenú de personas: la opción 7 del menú principal."""
 
-from acceso_datos.consola import (
-    confirmar_borrado,
-    leer_id,
-    listar_por_paginas,
-    repetir_menu,
-)
+from acceso_datos.consola import confirmar_borrado, leer_id, listar_por_paginas, repetir_menu
 from acceso_datos.persona import Persona
 from acceso_datos.persona_dao import PersonaDAO
 
@@ -44,7 +39,8 @@ class MenuPersonas:
         """Opción 2: pide nombre, apellido y e-mail y muestra el id nuevo."""
         nombre = input("Nombre: ")
         apellido = input("Apellido: ")
-        persona = Persona(nombre=nombre, apellido=apellido, email=input("Email: "))
+        email = input("Email: ")
+        persona = Persona(nombre=nombre, apellido=apellido, email=email)
         PersonaDAO.insertar(persona)
         print(f"Persona agregada con id {persona.id_persona}.")
 
