@@ -42,7 +42,7 @@ def pid_de_la_proxima_conexion() -> int:
 
 
 @contextmanager
-def directorio_temporal(prefijo: str) -> Iterator[Path]:
+def directorio_fuera_de_pytest(prefijo: str) -> Iterator[Path]:
     """Un directorio temporal fuera de /tmp/pytest-of-<usuario>, borrado al salir.
 
     Para los servidores propios de los tests: como root, el servidor embebido corre con

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from ayudas import directorio_temporal, pid_de_la_proxima_conexion, terminar_backend
+from ayudas import directorio_fuera_de_pytest, pid_de_la_proxima_conexion, terminar_backend
 from psycopg2 import sql
 
 from acceso_datos import conexion as modulo_conexion
@@ -55,7 +55,9 @@ def servidor_de_pruebas(tmp_path_factory) -> Configuracion:
         real = leer_configuracion(os.environ)
         configuracion = real.con(base=f"acceso_datos_test_{os.getpid()}")
     else:
-        embebido = ServidorEmbebido(directorios.enter_context(directorio_temporal("pg")) / "datos")
+        embebido = ServidorEmbebido(
+            directorios.enter_context(directorio_fuera_de_pytest("pg")) / "datos"
+        )
         configuracion = embebido.configurar(Configuracion(embebido=False, base="acceso_datos_test"))
     configuracion = configuracion.con(embebido=False)
     crear_base_si_falta(configuracion)
@@ -96,14 +98,11 @@ def _borrar_base(configuracion: Configuracion) -> None:
 
 
 @pytest.fixture
-def directorio_temporal():
-    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>.
-
-    Como root, el servidor embebido corre con otro usuario del sistema, y cada sesión de
-    pytest que empieza deja ese directorio en 0700: un servidor que viva dentro perdería el acceso.
-    """
-    with tempfile.TemporaryDirectory(prefix="acceso_datos_test_") as directorio:
-        yield Path(directorio)
+def directorio_temporal() -> Iterator[Path]:
+    """Un directorio temporal para el servidor propio de un test: no puede vivir bajo
+    tmp_path (ver ayudas.directorio_fuera_de_pytest)."""
+    with directorio_fuera_de_pytest("test") as directorio:
+        yield directorio
 
 
 @pytest.fixture
@@ -154,14 +153,6 @@ def _comprobar_que_nada_quedo_prestado() -> None:
     en_uso = Conexion.estadisticas()["en_uso"]
     Conexion.cerrar_conexiones()
     assert en_uso == 0, f"el test dejó {en_uso} conexiones prestadas en el pool"
-
-
-@pytest.fixture
-def directorio_propio() -> Iterator[Path]:
-    """Un directorio temporal para el servidor propio de un test (ver
-    ayudas.directorio_temporal: no puede vivir bajo tmp_path)."""
-    with directorio_temporal("propio") as directorio:
-        yield directorio
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from ayudas import RAIZ
 
-RAIZ = Path(__file__).resolve().parent.parent
 ORDEN = [sys.executable, "-m", "acceso_datos"]
 PROMPT = "Opción: "
 ESPERA = 60  # segundos: cota para detectar un cuelgue, no una medida de tiempo

@@ -83,9 +83,9 @@ def entorno_aparte(servidor_de_pruebas, monkeypatch):
 
 
 @pytest.fixture
-def servidor_propio(entorno_aparte, directorio_propio):
+def servidor_propio(entorno_aparte, directorio_temporal):
     """Un PostgreSQL embebido solo para este test, que el test puede parar y arrancar."""
-    servidor = ServidorEmbebido(directorio_propio / "datos")
+    servidor = ServidorEmbebido(directorio_temporal / "datos")
     try:
         entorno_aparte.setenv("DB_HOST", servidor.socket)
         entorno_aparte.setenv("DB_PORT", str(servidor.puerto))

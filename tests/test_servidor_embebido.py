@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from ayudas import RAIZ, directorio_temporal
+from ayudas import RAIZ, directorio_fuera_de_pytest
 
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import (
@@ -38,8 +38,8 @@ def _consultar(servidor: ServidorEmbebido, consulta: str, base: str = "postgres"
 
 @pytest.fixture(scope="module")
 def directorio_modulo():
-    """Para los servidores de este módulo (ver ayudas.directorio_temporal)."""
-    with directorio_temporal("embebido") as directorio:
+    """Para los servidores de este módulo (ver ayudas.directorio_fuera_de_pytest)."""
+    with directorio_fuera_de_pytest("embebido") as directorio:
         yield directorio
 
 

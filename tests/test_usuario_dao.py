@@ -652,9 +652,9 @@ def test_conexion_perdida_durante_una_llamada_lanza_conexion_error_y_no_deja_nad
 
 @pytest.mark.lento
 def test_servidor_parado_lanza_conexion_error_y_al_volver_no_hay_nada_a_medias(
-    monkeypatch, directorio_propio
+    monkeypatch, directorio_temporal
 ):
-    servidor = ServidorEmbebido(directorio_propio / "datos")
+    servidor = ServidorEmbebido(directorio_temporal / "datos")
     en_marcha = True
     try:
         monkeypatch.setenv("DB_HOST", servidor.socket)
