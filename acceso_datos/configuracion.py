@@ -20,6 +20,11 @@ RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 ARCHIVO_ENV = RAIZ_PROYECTO / ".env"
 ESQUEMAS_URL = ("postgresql://", "postgres://")
 NIVELES_LOG = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Tope de las variables en segundos: una semana ya es «sin límite» en la práctica, y un
+# número mayor (1e10) no cabría en las esperas del sistema operativo.
+MAX_SEGUNDOS = 7 * 24 * 3600
+# Los espacios al principio o al final de una contraseña son parte de ella.
+SIN_RECORTAR = ("DB_PASSWORD",)
 # Límites de scrypt, para la configuración y para un hash leído de la base (seguridad.py):
 # N = 2**18 con r = 8 son 256 MiB por hash, el doble que la fila más exigente de OWASP;
 # más, y un valor equivocado (o una fila manipulada) agotaría la memoria.
@@ -75,7 +80,10 @@ class Configuracion:
     pool_timeout: float = 30.0
     pool_max_idle: float = 300.0
     pool_leak_warn: float = 60.0
+    # SQL que se ejecuta al devolver cada conexión (p. ej. DISCARD ALL); vacío: ninguno.
+    pool_reset: str = ""
     connect_timeout: int = 5
+    query_timeout: float = 30.0  # segundos máximos de cada espera al servidor
     application_name: str = "acceso_datos"
     log_level: str = "DEBUG"
     log_file: Path = RAIZ_PROYECTO / "acceso_datos.log"
@@ -136,7 +144,9 @@ def leer_configuracion(
         pool_timeout=_segundos(valores, "DB_POOL_TIMEOUT", 30.0),
         pool_max_idle=_segundos(valores, "DB_POOL_MAX_IDLE", 300.0),
         pool_leak_warn=_segundos(valores, "DB_POOL_LEAK_WARN", 60.0),
-        connect_timeout=_entero(valores, "DB_CONNECT_TIMEOUT", 5, minimo=1),
+        pool_reset=valores.get("DB_POOL_RESET", ""),
+        connect_timeout=_entero(valores, "DB_CONNECT_TIMEOUT", 5, minimo=1, maximo=MAX_SEGUNDOS),
+        query_timeout=_segundos(valores, "DB_QUERY_TIMEOUT", 30.0, cero=False),
         application_name=valores.get("DB_APPLICATION_NAME", "acceso_datos"),
         log_level=nivel,
         log_file=_ruta(valores, "LOG_FILE", RAIZ_PROYECTO / "acceso_datos.log"),
@@ -155,7 +165,11 @@ def leer_coste_scrypt(
 def _valores(entorno: Mapping[str, str] | None, archivo_env: str | Path | None) -> dict:
     if entorno is None:
         entorno = {**_valores_env(Path(archivo_env or ARCHIVO_ENV)), **os.environ}
-    return {clave: valor.strip() for clave, valor in entorno.items() if valor}
+    return {
+        clave: valor if clave in SIN_RECORTAR else valor.strip()
+        for clave, valor in entorno.items()
+        if valor
+    }
 
 
 def _coste_scrypt(valores: Mapping[str, str]) -> CosteScrypt:
@@ -244,7 +258,7 @@ def _entero(valores, nombre, defecto, minimo, maximo=None) -> int:
     return numero
 
 
-def _segundos(valores, nombre, defecto) -> float:
+def _segundos(valores, nombre, defecto, cero=True) -> float:
     texto = valores.get(nombre)
     if texto is None:
         return defecto
@@ -255,9 +269,12 @@ def _segundos(valores, nombre, defecto) -> float:
             f"{nombre}='{texto}' no es un número de segundos: escriba, por ejemplo, "
             f"{nombre}={defecto:g}."
         ) from None
-    if not numero >= 0 or numero == float("inf"):
+    # `not numero >= 0` también rechaza nan; inf queda fuera por el tope.
+    if not numero >= 0 or (numero == 0 and not cero) or numero > MAX_SEGUNDOS:
+        minimo = "positivo o cero" if cero else "mayor que cero"
         raise ConfiguracionError(
-            f"{nombre}={texto} no vale: debe ser un número de segundos positivo o cero."
+            f"{nombre}={texto} no vale: debe ser un número de segundos {minimo} y no mayor "
+            f"que {MAX_SEGUNDOS} (una semana)."
         )
     return numero
 

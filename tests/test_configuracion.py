@@ -37,6 +37,8 @@ def test_sin_variables_usa_los_valores_por_defecto_y_el_servidor_embebido():
     assert (configuracion.pool_min, configuracion.pool_max) == (1, 5)
     assert configuracion.pool_timeout == 30
     assert configuracion.pool_max_idle == 300
+    assert configuracion.query_timeout == 30
+    assert configuracion.pool_reset == ""
     assert configuracion.application_name == "acceso_datos"
     assert configuracion.log_level == "DEBUG"
     assert configuracion.directorio_embebido == RAIZ_PROYECTO / ".pgdata"
@@ -63,6 +65,8 @@ def test_las_variables_del_pool_y_del_log_se_leen_y_convierten():
             "DB_POOL_MAX": "8",
             "DB_POOL_TIMEOUT": "2.5",
             "DB_POOL_MAX_IDLE": "0",
+            "DB_POOL_RESET": " DISCARD ALL ",
+            "DB_QUERY_TIMEOUT": "0.5",
             "DB_APPLICATION_NAME": "laboratorio",
             "LOG_LEVEL": "info",
         }
@@ -71,6 +75,8 @@ def test_las_variables_del_pool_y_del_log_se_leen_y_convierten():
     assert (configuracion.pool_min, configuracion.pool_max) == (2, 8)
     assert configuracion.pool_timeout == 2.5
     assert configuracion.pool_max_idle == 0
+    assert configuracion.pool_reset == "DISCARD ALL"
+    assert configuracion.query_timeout == 0.5
     assert configuracion.application_name == "laboratorio"
     assert configuracion.log_level == "INFO"
 
@@ -206,6 +212,29 @@ def test_una_variable_vacia_cuenta_como_no_definida():
         pytest.param(
             {"PASSWORD_SCRYPT_P": "0"}, "PASSWORD_SCRYPT_P", "entre 1 y 16", id="scrypt-p-0"
         ),
+        pytest.param(
+            {"DB_QUERY_TIMEOUT": "0"}, "DB_QUERY_TIMEOUT", "mayor que cero", id="query-cero"
+        ),
+        pytest.param(
+            {"DB_QUERY_TIMEOUT": "rato"}, "DB_QUERY_TIMEOUT", "no es un número", id="query-texto"
+        ),
+        # Un plazo absurdo no se acepta para fallar después (1e10 no cabe en las esperas
+        # del sistema: OverflowError); inf y nan tampoco.
+        pytest.param(
+            {"DB_POOL_TIMEOUT": "1e10"}, "DB_POOL_TIMEOUT", "no mayor que", id="timeout-1e10"
+        ),
+        pytest.param(
+            {"DB_QUERY_TIMEOUT": "inf"}, "DB_QUERY_TIMEOUT", "no mayor que", id="query-inf"
+        ),
+        pytest.param(
+            {"DB_QUERY_TIMEOUT": "nan"}, "DB_QUERY_TIMEOUT", "mayor que cero", id="query-nan"
+        ),
+        pytest.param(
+            {"DB_CONNECT_TIMEOUT": "10000000000"},
+            "DB_CONNECT_TIMEOUT",
+            "entre 1 y",
+            id="connect-1e10",
+        ),
     ],
 )
 def test_un_valor_no_valido_da_configuracion_error_que_nombra_la_variable(
@@ -240,6 +269,14 @@ def test_la_contrasena_no_aparece_al_mostrar_la_configuracion(entorno):
     assert SECRETO not in repr(configuracion)
     assert SECRETO not in str(configuracion)
     assert SECRETO not in configuracion.destino()
+
+
+@pytest.mark.parametrize("password", ["  clave con espacios  ", " ", "\tclave\t"])
+def test_la_contrasena_se_guarda_exacta_con_sus_espacios(password):
+    configuracion = leer_configuracion({"DB_HOST": "127.0.0.1", "DB_PASSWORD": password})
+
+    assert configuracion.password == password
+    assert configuracion.parametros_conexion()["password"] == password
 
 
 def test_el_entorno_real_gana_al_archivo_env(entorno_vacio, tmp_path):

@@ -16,12 +16,15 @@ import psycopg2
 import pytest
 from ayudas import RAIZ, directorio_fuera_de_pytest
 
+from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.servidor_embebido import ServidorEmbebido
 from benchmarks.coste_conexion import describir_via
 
 USUARIO = "alumno"
 PASSWORD = "Clave-Del-Curso-7f3a9c"  # única: así se puede buscar en la salida
+USUARIO_ESPACIOS = "alumna"
+PASSWORD_CON_ESPACIOS = "  Clave con espacios 5c1e  "  # los espacios de los extremos cuentan
 ESPERA = 60
 
 
@@ -46,6 +49,9 @@ def _servidor_con_password(directorio: Path) -> Iterator[int]:
     with conexion.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {USUARIO} LOGIN PASSWORD %s", (PASSWORD,))
         cursor.execute(f"CREATE DATABASE test_db OWNER {USUARIO}")
+        cursor.execute(
+            f"CREATE ROLE {USUARIO_ESPACIOS} LOGIN PASSWORD %s", (PASSWORD_CON_ESPACIOS,)
+        )
     conexion.close()
     servidor.detener()
 
@@ -152,3 +158,27 @@ def test_make_bench_dice_que_mide_la_conexion_por_tcp_con_scram(puerto_con_passw
     ).parametros_conexion()
 
     assert describir_via(parametros) == "TCP a 127.0.0.1, autenticación scram-sha-256"
+
+
+def test_una_password_con_espacios_en_los_extremos_entra(puerto_con_password, monkeypatch):
+    for nombre, valor in {
+        "DATABASE_URL": "",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(puerto_con_password),
+        "DB_NAME": "test_db",
+        "DB_USER": USUARIO_ESPACIOS,
+        "DB_PASSWORD": PASSWORD_CON_ESPACIOS,
+    }.items():
+        monkeypatch.setenv(nombre, valor)
+    Conexion.cerrar_conexiones()
+    try:
+        conexion = Conexion.obtener_conexion()  # recortada, la contraseña no valdría
+        try:
+            with conexion.cursor() as cursor:
+                cursor.execute("SELECT current_user")
+                assert cursor.fetchone()[0] == USUARIO_ESPACIOS
+            conexion.rollback()
+        finally:
+            Conexion.liberar_conexion(conexion)
+    finally:
+        Conexion.cerrar_conexiones()
