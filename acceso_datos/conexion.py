@@ -4,28 +4,42 @@ Sustituye al `SimpleConnectionPool` del curso, que no es seguro entre hilos, fal
 vez de esperar cuando se agota y cierra cada conexión devuelta en cuanto hay `minconn`
 libres (así casi cada préstamo vuelve a conectar). Este pool se comporta como los de
 referencia (psycopg_pool, QueuePool de SQLAlchemy, HikariCP): espera con límite de
-tiempo, revisa las conexiones inactivas, deshace lo pendiente al devolver y guarda
-abiertas las conexiones sanas para reutilizarlas.
+tiempo, revisa las conexiones inactivas, deja como nueva cada conexión devuelta y guarda
+abiertas las conexiones sanas para reutilizarlas. Ninguna espera es infinita: ni la del
+turno (DB_POOL_TIMEOUT), ni la de conectar (DB_CONNECT_TIMEOUT), ni la del servidor
+(DB_QUERY_TIMEOUT, ver `espera_acotada`), y Ctrl-C interrumpe cualquiera sin perder huecos.
 """
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections import deque
 
 import psycopg2
 from psycopg2 import extensions
 
+from acceso_datos import espera_acotada
 from acceso_datos.configuracion import Configuracion, leer_configuracion
-from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
+from acceso_datos.errores import (
+    ConexionError,
+    ErrorAccesoDatos,
+    PoolAgotadoError,
+    ServidorNoRespondeError,
+)
 from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import asegurar_servidor
 
 # Una conexión usada hace menos de esto no se comprueba: el hilo que la devolvió la
 # acaba de ver funcionar, y comprobarla costaría un viaje al servidor en cada préstamo.
 VALIDAR_SI_INACTIVA = 1.0
+ESPERA_DEL_PING = 5.0  # segundos como mucho para esa comprobación (o DB_QUERY_TIMEOUT si es menor)
 AVISO_ESPERA = 1.0  # segundos de espera a partir de los cuales se avisa en el log
+# Al cerrar el pool se espera, como mucho esto, a que salgan las cancelaciones pendientes.
+ESPERA_CANCELACIONES = 1.0
 POOL_CERRADO = "El pool se cerró mientras tanto; vuelva a pedir la conexión a Conexion."
+NO_PRESTADA = "Esa conexión no está prestada por este pool (¿se devolvió dos veces?)."
 
 _INACTIVA = extensions.TRANSACTION_STATUS_IDLE
 _ESTADOS_EN_TRANSACCION = (
@@ -33,16 +47,29 @@ _ESTADOS_EN_TRANSACCION = (
     extensions.TRANSACTION_STATUS_INERROR,
 )
 
+# Todos los pools del proceso, para olvidarlos en el hijo de un fork (ver más abajo).
+_POOLS: "weakref.WeakSet[PoolConexiones]" = weakref.WeakSet()
+
 
 class ConexionDelPool(extensions.connection):
     """Conexión de psycopg2 que recuerda a qué pool pertenece y cuándo se usó."""
 
+    # Clase, no instancia: el wait callback las lee ya mientras la conexión se abre.
+    pool: "PoolConexiones | None" = None
+    espera_maxima: float | None = None  # límite de cada espera al servidor (espera_acotada)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pool: PoolConexiones | None = None
         self.ultimo_uso = time.monotonic()
         self.prestada_desde: float | None = None
         self.fuga_avisada = False
+        self.abandonada = False  # se cortó una espera (plazo o Ctrl-C): psycopg2 la cerró
+
+    def pedir_cancelacion(self) -> None:
+        """La espera al servidor se cortó: que el servidor cancele la orden en curso."""
+        self.abandonada = True
+        if self.pool is not None:
+            self.pool.cancelar_en_el_servidor(self.get_backend_pid())
 
 
 class _Espera:
@@ -71,19 +98,25 @@ class PoolConexiones:
         self._esperando: deque[_Espera] = deque()
         self._abiertas = 0  # libres + prestadas + las que se están abriendo
         self._cerrado = False
+        self._cancelaciones: list[threading.Thread] = []
         self._minimo = configuracion.pool_min
         self._maximo = configuracion.pool_max
         self._aviso_fuga = configuracion.pool_leak_warn
+        self._espera_maxima = configuracion.query_timeout
+        self._espera_del_ping = min(ESPERA_DEL_PING, configuracion.query_timeout)
+        self._reinicio = configuracion.pool_reset
         # Cuándo puede haber, como pronto, una fuga que avisar: así cada préstamo no
         # necesita recorrer las conexiones prestadas.
         self._revisar_fugas_en = time.monotonic() + self._aviso_fuga
+        espera_acotada.instalar()
+        _POOLS.add(self)
         try:
             for _ in range(configuracion.pool_min):
                 self._abiertas += 1
                 conexion = self._abrir()
                 self._todas.add(conexion)
                 self._libres.append(conexion)
-        except ConexionError:
+        except BaseException:  # también Ctrl-C: no quedan conexiones abiertas a medias
             self.cerrar()
             raise
         log.debug(
@@ -122,60 +155,56 @@ class PoolConexiones:
             conexion = self._esperar(espera, timeout)
             ahora = time.monotonic()
 
-        if conexion is None:
-            conexion = self._abrir_en_hueco()
-        elif ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA and not self._responde(conexion):
-            conexion = self._reemplazar(conexion)
+        if conexion is None or ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA:
+            conexion = self._preparar(conexion)
         conexion.prestada_desde = ahora
         if log.isEnabledFor(logging.DEBUG):
             log.debug("Conexión prestada (%s)", self._contadores())
         return conexion
 
     def devolver(self, conexion: ConexionDelPool) -> None:
-        """Recibe una conexión prestada: deshace lo pendiente y la guarda para reutilizarla."""
-        desde = conexion.prestada_desde
-        if conexion.pool is not self or desde is None:
-            raise ErrorAccesoDatos(
-                "Esa conexión no está prestada por este pool (¿se devolvió dos veces?)."
-            )
-        conexion.prestada_desde = None
-        ahora = time.monotonic()
-        if conexion.fuga_avisada or ahora - desde > self._aviso_fuga:
-            log.warning("Se devolvió una conexión que estuvo prestada %.1f s", ahora - desde)
-            conexion.fuga_avisada = False
-        # Lo normal es que vuelva con su transacción ya cerrada: nada que deshacer.
-        sana = (
-            not conexion.closed
+        """Recibe una conexión prestada, la deja como nueva y la guarda para reutilizarla."""
+        if conexion.pool is not self:
+            raise ErrorAccesoDatos(NO_PRESTADA)
+        # Lo normal: vuelve con su transacción cerrada y la sesión como se prestó, y no hay
+        # nada que hacer. Mirarlo no cuesta ningún viaje al servidor.
+        limpia = (
+            not self._reinicio
+            and not conexion.closed
             and conexion.get_transaction_status() == _INACTIVA
             and not conexion.autocommit
-        ) or self._restablecer(conexion)
-        conexion.ultimo_uso = ahora
-
+            and conexion.readonly is None
+            and conexion.isolation_level is None
+            and conexion.deferrable is None
+        )
+        ahora = time.monotonic()
+        guardada = False
         a_cerrar = None
         self._candado.acquire()
         try:
-            cerrado = self._cerrado
-            if not sana or cerrado:
-                a_cerrar = [conexion]
-                self._todas.discard(conexion)
-                self._liberar_hueco()
-            elif self._esperando:
-                self._atender(self._esperando.popleft(), conexion)
-            else:
-                self._libres.append(conexion)
-                if self._abiertas > self._minimo:
-                    a_cerrar = self._retirar_inactivas(ahora)
+            # Comprobar y anotar bajo el candado: si dos hilos devolvieran la misma
+            # conexión a la vez, solo uno la pasaría, y nunca estaría dos veces libre.
+            desde = conexion.prestada_desde
+            if desde is None:
+                raise ErrorAccesoDatos(NO_PRESTADA)
+            conexion.prestada_desde = None
+            conexion.ultimo_uso = ahora
+            if limpia and not self._cerrado:
+                a_cerrar = self._guardar(conexion, ahora)
+                guardada = True
         finally:
             self._candado.release()
 
+        if conexion.fuga_avisada or ahora - desde > self._aviso_fuga:
+            log.warning("Se devolvió una conexión que estuvo prestada %.1f s", ahora - desde)
+            conexion.fuga_avisada = False
+        if not guardada:
+            self._devolver_sucia(conexion, ahora)
+            return
         if a_cerrar:
             for sobrante in a_cerrar:
                 sobrante.close()
-        if cerrado:
-            log.debug("Conexión devuelta a un pool ya cerrado: se cierra")
-        elif not sana:
-            log.warning("Se descartó una conexión rota al devolverla (%s)", self._contadores())
-        elif log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(logging.DEBUG):
             log.debug("Conexión devuelta (%s)", self._contadores())
 
     def cerrar(self) -> None:
@@ -188,8 +217,16 @@ class PoolConexiones:
             self._abiertas = 0
             while self._esperando:
                 self._atender(self._esperando.popleft(), None)
+            cancelaciones, self._cancelaciones = self._cancelaciones, []
         for conexion in conexiones:
+            # Una prestada que espera al servidor en otro hilo se cierra cuando esa espera
+            # acaba: como mucho DB_QUERY_TIMEOUT.
             conexion.close()
+        # Que las cancelaciones recién pedidas salgan antes de que el programa termine
+        # (son hilos daemon); si el servidor no contesta, no se espera más de la cuenta.
+        limite = time.monotonic() + ESPERA_CANCELACIONES
+        for hilo in cancelaciones:
+            hilo.join(max(0.0, limite - time.monotonic()))
         log.debug("Pool cerrado: %d conexiones cerradas", len(conexiones))
 
     def estadisticas(self) -> dict[str, int]:
@@ -204,12 +241,41 @@ class PoolConexiones:
                 "esperando": len(self._esperando),
             }
 
+    def cancelar_en_el_servidor(self, pid: int) -> None:
+        """Pide, sin bloquear a nadie, que el servidor cancele lo que hace el proceso `pid`."""
+        # Se corta la espera, pero el servidor no se entera: seguiría ejecutando la orden
+        # (y reteniendo sus bloqueos) hasta acabarla. conexion.cancel() de psycopg2 no
+        # sirve aquí: si el servidor no contesta, se bloquea sin soltar el GIL. Así que se
+        # pide pg_cancel_backend() desde una conexión nueva, en un hilo aparte, con las
+        # mismas esperas acotadas; si el servidor no contesta, ese hilo se rinde solo.
+        log.info("Espera al servidor abandonada: se pide cancelar la orden del proceso %d", pid)
+        hilo = threading.Thread(
+            target=self._cancelar, args=(pid,), name=f"cancelar-{pid}", daemon=True
+        )
+        with self._candado:
+            self._cancelaciones = [h for h in self._cancelaciones if h.is_alive()]
+            self._cancelaciones.append(hilo)
+        hilo.start()
+
     # --- piezas internas -------------------------------------------------------------
 
     def _esperar(self, espera: _Espera, timeout: float | None) -> ConexionDelPool | None:
-        limite = self.configuracion.pool_timeout if timeout is None else max(timeout, 0.0)
+        limite = self.configuracion.pool_timeout if timeout is None else timeout
+        # Un plazo enorme (1e10, inf) es «sin límite»: se acota a lo que admite el sistema.
+        limite = min(max(0.0, limite), threading.TIMEOUT_MAX)
         inicio = time.monotonic()
-        espera.senal.acquire(timeout=limite)
+        try:
+            espera.senal.acquire(timeout=limite)
+        except BaseException:
+            # Ctrl-C (u otra excepción) durante la espera: se sale de la cola. Si justo le
+            # pasaban una conexión o un hueco, se sueltan: que no se pierdan con este hilo.
+            with self._candado:
+                atendida = espera.atendida
+                if not atendida:
+                    self._esperando.remove(espera)
+            if atendida:
+                self._descartar(espera.conexion)
+            raise
         esperado = time.monotonic() - inicio
         with self._candado:
             # Se mira `atendida` bajo el candado: pudieron atenderla justo al vencer el plazo.
@@ -225,6 +291,67 @@ class PoolConexiones:
         if esperado > AVISO_ESPERA:
             log.warning("Un hilo esperó %.1f s a que se liberara una conexión", esperado)
         return espera.conexion
+
+    def _preparar(self, conexion: ConexionDelPool | None) -> ConexionDelPool:
+        """En un hueco ya reservado: abre una conexión, o comprueba la que lleva tiempo inactiva.
+
+        Si algo falla, también Ctrl-C, el hueco se libera antes de que siga la excepción.
+        """
+        try:
+            if conexion is not None and not self._responde(conexion):
+                # Tras reiniciar el servidor, matar su proceso o perder la red, la conexión
+                # ociosa ya no sirve: se cambia por una nueva sin que quien la pidió lo note.
+                log.warning("Se descartó una conexión que ya no respondía; se abre otra")
+                self._olvidar(conexion)
+                conexion = None
+            if conexion is None:
+                conexion = self._abrir()
+                with self._candado:
+                    self._todas.add(conexion)
+            return conexion
+        except BaseException:
+            self._descartar(conexion)
+            raise
+
+    def _guardar(self, conexion: ConexionDelPool, ahora: float) -> list[ConexionDelPool] | None:
+        """Pasa la conexión al primero que espera o la deja libre. Con el candado.
+
+        Devuelve las libres sobrantes que hay que cerrar (fuera del candado)."""
+        if self._esperando:
+            self._atender(self._esperando.popleft(), conexion)
+            return None
+        self._libres.append(conexion)
+        if self._abiertas > self._minimo:
+            return self._retirar_inactivas(ahora)
+        return None
+
+    def _devolver_sucia(self, conexion: ConexionDelPool, ahora: float) -> None:
+        """Devolver por el camino lento: restablecer la sesión, o descartar la conexión."""
+        if self._cerrado:
+            self._descartar(conexion)
+            log.debug("Conexión devuelta a un pool ya cerrado: se cierra")
+            return
+        try:
+            sana = self._restablecer(conexion)
+        except BaseException:  # Ctrl-C a mitad: la conexión queda en un estado desconocido
+            self._descartar(conexion)
+            raise
+        if not sana:
+            self._descartar(conexion)
+            if conexion.abandonada:  # ya se avisó al cortar la espera
+                log.debug("Se descartó una conexión abandonada (%s)", self._contadores())
+            else:
+                log.warning("Se descartó una conexión rota al devolverla (%s)", self._contadores())
+            return
+        with self._candado:
+            a_cerrar = None if self._cerrado else self._guardar(conexion, ahora)
+            cerrado = self._cerrado
+        if cerrado:
+            conexion.close()
+        for sobrante in a_cerrar or ():
+            sobrante.close()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("Conexión devuelta y restablecida (%s)", self._contadores())
 
     def _atender(self, espera: _Espera, conexion: ConexionDelPool | None) -> None:
         """Pasa la conexión (o el hueco, si es None) al primero de la cola. Con el candado."""
@@ -242,25 +369,18 @@ class PoolConexiones:
         if self._esperando:
             self._atender(self._esperando.popleft(), None)
 
-    def _abrir_en_hueco(self) -> ConexionDelPool:
-        try:
-            conexion = self._abrir()
-        except ConexionError:
-            with self._candado:
-                self._liberar_hueco()
-            raise
+    def _olvidar(self, conexion: ConexionDelPool) -> None:
+        """Cierra una conexión y la olvida; su hueco sigue reservado."""
         with self._candado:
-            self._todas.add(conexion)
-        return conexion
+            self._todas.discard(conexion)
+        conexion.close()
 
-    def _reemplazar(self, muerta: ConexionDelPool) -> ConexionDelPool:
-        # Tras reiniciar el servidor o matar el proceso del backend, la conexión ociosa
-        # ya no sirve: se cambia por una nueva sin que quien la pidió vea ningún error.
-        log.warning("Se descartó una conexión que ya no respondía; se abre otra")
+    def _descartar(self, conexion: ConexionDelPool | None) -> None:
+        """Cierra la conexión (si la hay) y libera su hueco para el siguiente."""
+        if conexion is not None:
+            self._olvidar(conexion)
         with self._candado:
-            self._todas.discard(muerta)
-        muerta.close()
-        return self._abrir_en_hueco()
+            self._liberar_hueco()
 
     def _abrir(self) -> ConexionDelPool:
         configuracion = self.configuracion
@@ -271,38 +391,97 @@ class PoolConexiones:
         except psycopg2.OperationalError as error:
             raise ConexionError(describir_fallo_de_conexion(configuracion, error)) from error
         conexion.pool = self
+        conexion.espera_maxima = self._espera_maxima
         log.debug("Nueva conexión abierta con %s", configuracion.destino())
         return conexion
 
-    @staticmethod
-    def _responde(conexion: ConexionDelPool) -> bool:
-        """Un viaje mínimo al servidor; en autocommit para no abrir una transacción."""
+    def _responde(self, conexion: ConexionDelPool) -> bool:
+        """Un viaje mínimo al servidor, con su propio plazo corto y en autocommit para no
+        abrir una transacción."""
+        conexion.espera_maxima = self._espera_del_ping
         try:
             conexion.autocommit = True
             with conexion.cursor() as cursor:
                 cursor.execute("SELECT 1")
             conexion.autocommit = False
             return True
-        except psycopg2.Error:
+        except (psycopg2.Error, ServidorNoRespondeError):
             return False
+        finally:
+            conexion.espera_maxima = self._espera_maxima
 
-    @staticmethod
-    def _restablecer(conexion: ConexionDelPool) -> bool:
+    def _restablecer(self, conexion: ConexionDelPool) -> bool:
         """Deja la conexión como nueva para el siguiente; False si está rota."""
         if conexion.closed:
             return False
         estado = conexion.get_transaction_status()
-        if estado == extensions.TRANSACTION_STATUS_UNKNOWN:
+        # ACTIVE (una orden en curso) o UNKNOWN (rota): no se puede dejar como nueva.
+        if estado != _INACTIVA and estado not in _ESTADOS_EN_TRANSACCION:
             return False
         try:
-            # Sin esto, el siguiente heredaría una transacción a medias (o fallida).
+            # Se mira el estado del servidor, no el de psycopg2: quien la tuvo pudo abrir la
+            # transacción con un BEGIN propio en autocommit, y entonces psycopg2 no sabe que
+            # existe y su rollback() no haría nada; el siguiente confirmaría esos cambios.
             if estado in _ESTADOS_EN_TRANSACCION:
-                conexion.rollback()
-            if conexion.autocommit:
-                conexion.autocommit = False
-        except psycopg2.Error:
+                if conexion.status == extensions.STATUS_BEGIN:
+                    conexion.rollback()
+                else:
+                    conexion.autocommit = True
+                    with conexion.cursor() as cursor:
+                        cursor.execute("ROLLBACK")
+            # Lo que se cambia con set_session (o con .autocommit/.readonly...) se devuelve
+            # a los valores por defecto; psycopg2 solo va al servidor si hace falta.
+            if (
+                conexion.autocommit
+                or conexion.readonly is not None
+                or conexion.isolation_level is not None
+                or conexion.deferrable is not None
+            ):
+                conexion.set_session(
+                    isolation_level="DEFAULT",
+                    readonly="DEFAULT",
+                    deferrable="DEFAULT",
+                    autocommit=False,
+                )
+            if self._reinicio:
+                self._ejecutar_reinicio(conexion)
+        except (psycopg2.Error, ServidorNoRespondeError):
+            log.debug("No se pudo restablecer la conexión devuelta", exc_info=True)
             return False
-        return not conexion.closed
+        return not conexion.closed and conexion.get_transaction_status() == _INACTIVA
+
+    def _ejecutar_reinicio(self, conexion: ConexionDelPool) -> None:
+        """DB_POOL_RESET (p. ej. DISCARD ALL), fuera de transacción: DISCARD no admite una."""
+        conexion.autocommit = True
+        try:
+            with conexion.cursor() as cursor:
+                cursor.execute(self._reinicio)
+        except psycopg2.Error as error:
+            if not conexion.closed:
+                log.warning(
+                    "DB_POOL_RESET falló y la conexión se descarta: %s",
+                    str(error).strip() or type(error).__name__,
+                )
+            raise
+        finally:
+            if not conexion.closed:
+                conexion.autocommit = False
+
+    def _cancelar(self, pid: int) -> None:
+        try:
+            conexion = self._abrir()
+        except ErrorAccesoDatos:
+            log.info("No se pudo pedir la cancelación del proceso %d: el servidor no responde", pid)
+            return
+        conexion.pool = None  # si esta espera también se corta, no pide otra cancelación
+        try:
+            conexion.autocommit = True
+            with conexion.cursor() as cursor:
+                cursor.execute("SELECT pg_cancel_backend(%s)", (pid,))
+        except (psycopg2.Error, ErrorAccesoDatos):
+            log.info("No se pudo cancelar la orden del proceso %d", pid, exc_info=True)
+        finally:
+            conexion.close()
 
     def _retirar_inactivas(self, ahora: float) -> list[ConexionDelPool]:
         """Saca las libres sobre el mínimo sin uso desde hace DB_POOL_MAX_IDLE. Con el candado."""
@@ -337,6 +516,28 @@ class PoolConexiones:
             else:
                 proxima = min(proxima, desde + self._aviso_fuga)
         self._revisar_fugas_en = proxima
+
+    def _abandonar_tras_fork(self) -> None:
+        """En el hijo de un fork: no volver a tocar las conexiones, que son del padre."""
+        # Otro hilo del padre pudo tener el candado en el momento del fork; en el hijo ese
+        # hilo no existe y nadie lo soltaría.
+        self._candado = threading.Lock()
+        self._cerrado = True
+        # Los sockets son los mismos que usa el padre. En el hijo se apuntan a /dev/null:
+        # lo que el hijo hiciera con ellas (un commit, un close que envía «Terminate»)
+        # fallaría aquí en vez de llegar a las sesiones del padre.
+        nulo = os.open(os.devnull, os.O_RDWR)
+        try:
+            for conexion in self._todas:
+                if not conexion.closed:
+                    os.dup2(nulo, conexion.fileno())
+        finally:
+            os.close(nulo)
+        self._todas.clear()
+        self._libres.clear()
+        self._esperando.clear()
+        self._cancelaciones = []
+        self._abiertas = 0
 
     def _contadores(self) -> str:
         libres = len(self._libres)
@@ -426,3 +627,15 @@ class Conexion:
     def estadisticas(cls) -> dict[str, int]:
         """minimo, maximo, en_uso, libres y esperando del pool."""
         return cls.obtener_pool().estadisticas()
+
+
+def _olvidar_pools_tras_fork() -> None:
+    """En el hijo de un fork: un pool nuevo, sin usar ni cerrar las conexiones del padre."""
+    Conexion._candado = threading.Lock()  # pudo quedar tomado por un hilo que el hijo no tiene
+    Conexion._pool = None
+    for pool in list(_POOLS):
+        pool._abandonar_tras_fork()
+
+
+if hasattr(os, "register_at_fork"):  # Windows no tiene fork
+    os.register_at_fork(after_in_child=_olvidar_pools_tras_fork)

@@ -10,6 +10,7 @@ from acceso_datos.errores import (
     ErrorAccesoDatos,
     PoolAgotadoError,
     RegistroDuplicadoError,
+    ResultadoDesconocidoError,
 )
 from acceso_datos.logger_base import log
 
@@ -43,6 +44,9 @@ def atender(accion: Callable[[], None]) -> None:
         print(f"No se guardó: {error}")
     except PoolAgotadoError as error:
         print(f"Todas las conexiones están ocupadas: {error}")
+    except ResultadoDesconocidoError as error:
+        # Antes que ConexionError, de la que deriva: aquí repetir la opción no es seguro.
+        print(f"Resultado desconocido: {error}")
     except ConexionError as error:
         print(f"Sin conexión con la base de datos: {error}")
         print("El menú sigue abierto: cuando el servidor vuelva, repita la opción.")

@@ -2,10 +2,22 @@
 
 from types import TracebackType
 
+import psycopg2
 from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.conexion import Conexion, ConexionDelPool
+from acceso_datos.errores import (
+    ResultadoDesconocidoError,
+    ServidorNoRespondeError,
+    es_conexion_perdida,
+)
 from acceso_datos.logger_base import log
+
+RESULTADO_DESCONOCIDO = (
+    "Se perdió la conexión con PostgreSQL mientras confirmaba (COMMIT) y no se sabe si "
+    "los cambios se guardaron. Compruébelo antes de repetir la operación: repetirla "
+    "podría hacerla dos veces."
+)
 
 
 class CursorDelPool:
@@ -13,6 +25,7 @@ class CursorDelPool:
 
     `with CursorDelPool() as cursor:` confirma (commit) si el bloque termina bien y
     deshace (rollback) si lanza una excepción, que siempre llega intacta a quien llama.
+    Si la conexión se pierde durante el commit, lanza `ResultadoDesconocidoError`.
     """
 
     def __init__(self, timeout: float | None = None):
@@ -37,13 +50,39 @@ class CursorDelPool:
     ) -> None:
         try:
             if tipo is None:
-                self._conexion.commit()
+                self._confirmar()
             else:
                 self._deshacer()
         finally:
             self._devolver()
 
+    def _confirmar(self) -> None:
+        # Un fallo seguro (una restricción diferida, una conexión que ya estaba cerrada)
+        # sigue tal cual. Pero si la conexión se pierde con el COMMIT ya enviado, el
+        # servidor pudo guardarlo o no: decir «no se hizo» invitaría a repetirlo.
+        ya_cerrada = self._conexion.closed
+        try:
+            self._conexion.commit()
+        except KeyboardInterrupt as interrupcion:
+            # Ctrl-C sigue siendo Ctrl-C; su causa dice a quien lo recoja qué quedó dudoso.
+            raise interrupcion from ResultadoDesconocidoError(RESULTADO_DESCONOCIDO)
+        except (
+            ServidorNoRespondeError,
+            psycopg2.OperationalError,
+            psycopg2.InterfaceError,
+        ) as error:
+            if ya_cerrada or not es_conexion_perdida(error):
+                raise
+            motivo = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ResultadoDesconocidoError(
+                f"{RESULTADO_DESCONOCIDO} (Motivo: {motivo})"
+            ) from error
+
     def _deshacer(self) -> None:
+        # Si una espera cortada (plazo o Ctrl-C) ya cerró la conexión, no hay nada que
+        # deshacer: el servidor descarta la transacción al perderla.
+        if self._conexion.closed:
+            return
         # Un fallo del rollback no debe tapar la excepción original del bloque: se anota
         # y la conexión, si quedó rota, se descarta al devolverla.
         try:

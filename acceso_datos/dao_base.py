@@ -25,6 +25,7 @@ from acceso_datos.errores import (
     DatosInvalidosError,
     ErrorAccesoDatos,
     RegistroDuplicadoError,
+    es_conexion_perdida,
 )
 from acceso_datos.logger_base import log
 from acceso_datos.validacion import MAX_BIGINT, MAX_SERIAL, validar_entero
@@ -70,7 +71,7 @@ def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> Error
     """La excepción propia que corresponde a un error de psycopg2, o None si no hay
     ninguna (un fallo de programación, como una columna que no existe, sigue tal cual)."""
     if isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
-        return ConexionError(_CONEXION_PERDIDA) if _es_conexion_perdida(error) else None
+        return ConexionError(_CONEXION_PERDIDA) if es_conexion_perdida(error) else None
     # Del detalle del servidor (message_detail) solo se usa el de la clave duplicada: en los
     # demás errores trae la fila entera, hash de la contraseña incluido.
     diagnostico = error.diag
@@ -140,12 +141,6 @@ def _punto_de_guardado(cursor: Cursor) -> Iterator[None]:
             log.debug("No se pudo volver al SAVEPOINT %s", nombre.string, exc_info=True)
         raise
     cursor.execute(sql.SQL("RELEASE SAVEPOINT {}").format(nombre))
-
-
-def _es_conexion_perdida(error: psycopg2.Error) -> bool:
-    # Sin código SQLSTATE (socket cerrado) o clases 08 (conexión) y 57P (servidor parado).
-    codigo = error.pgcode
-    return codigo is None or codigo.startswith(("08", "57P"))
 
 
 def _duplicado(diagnostico: Diagnostics, entidad: str) -> RegistroDuplicadoError:

@@ -13,6 +13,14 @@ class ConexionError(ErrorAccesoDatos):
     """El servidor no responde, rechaza el acceso o se perdió la conexión."""
 
 
+class ServidorNoRespondeError(ConexionError):
+    """El servidor no contestó dentro de DB_QUERY_TIMEOUT; se abandonó la conexión."""
+
+
+class ResultadoDesconocidoError(ConexionError):
+    """Se perdió la conexión con el COMMIT en vuelo: no se sabe si se guardó."""
+
+
 class PoolAgotadoError(ErrorAccesoDatos):
     """No quedó ninguna conexión libre dentro del tiempo de espera."""
 
@@ -33,3 +41,10 @@ class DatosInvalidosError(ErrorAccesoDatos, ValueError):
 
 class MigracionError(ErrorAccesoDatos):
     """Una migración del esquema no se pudo aplicar; la base queda en la versión anterior."""
+
+
+def es_conexion_perdida(error: BaseException) -> bool:
+    """¿Dice este error del driver que se perdió la conexión (y no que la orden falló)?"""
+    # Sin código SQLSTATE (socket cerrado) o clases 08 (conexión) y 57P (servidor parado).
+    codigo = getattr(error, "pgcode", None)
+    return codigo is None or codigo.startswith(("08", "57P"))

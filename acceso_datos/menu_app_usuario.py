@@ -12,7 +12,7 @@ import sys
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.consola import confirmar_borrado, leer_id, listar_por_paginas, repetir_menu
-from acceso_datos.errores import ErrorAccesoDatos
+from acceso_datos.errores import ErrorAccesoDatos, ResultadoDesconocidoError
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.menu_personas import MenuPersonas
@@ -51,8 +51,11 @@ class MenuAppUsuario:
             repetir_menu(MENU, self._opciones)
         except EOFError:
             print("\nFin de la entrada.")
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupcion:
             print("\nInterrumpido.")
+            # Ctrl-C con el COMMIT en vuelo: la biblioteca lo dice en la causa.
+            if isinstance(interrupcion.__cause__, ResultadoDesconocidoError):
+                print(f"Resultado desconocido: {interrupcion.__cause__}")
         print("Hasta luego.")
 
     # --- opciones ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from ayudas import directorio_fuera_de_pytest, pid_de_la_proxima_conexion, terminar_backend
+from proxy_tcp import ProxyTCP
 from psycopg2 import sql
 
 from acceso_datos import conexion as modulo_conexion
@@ -36,6 +37,9 @@ ENTORNO_DE_PRUEBAS = {
     "DB_POOL_MAX_IDLE": "300",
     "DB_POOL_LEAK_WARN": "60",
     "DB_CONNECT_TIMEOUT": "3",
+    # Solo atrapa cuelgues: los tests de un servidor que no contesta fijan uno corto.
+    "DB_QUERY_TIMEOUT": "20",
+    "DB_POOL_RESET": "",
     "DB_APPLICATION_NAME": "acceso_datos_tests",
     # Hashes baratos: la seguridad se prueba, no se paga (el coste real, en test_seguridad).
     "PASSWORD_SCRYPT_N": "1024",
@@ -227,3 +231,20 @@ def logging_restaurado():
         raiz.addHandler(manejador)
     raiz.setLevel(nivel_raiz)
     log.setLevel(nivel_biblioteca)
+
+
+@pytest.fixture
+def proxy(base_limpia, monkeypatch) -> ProxyTCP:
+    """Un proxy TCP entre el pool y el servidor de pruebas, que el test puede congelar.
+
+    El pool se vuelve a crear apuntando al proxy; al final se cierra primero el proxy (lo
+    que siguiera esperando a través de él recibe un error) y después el pool."""
+    with ProxyTCP(base_limpia.host or "localhost", base_limpia.puerto) as intermediario:
+        monkeypatch.setenv("DB_HOST", "127.0.0.1")
+        monkeypatch.setenv("DB_PORT", str(intermediario.puerto))
+        Conexion.cerrar_conexiones()
+        try:
+            yield intermediario
+        finally:
+            intermediario.cerrar()
+            Conexion.cerrar_conexiones()

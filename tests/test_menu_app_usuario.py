@@ -425,6 +425,60 @@ def test_ctrl_c_sale_limpio_con_estado_0(tmp_path, lineas, pregunta):
     assert filas_de_la_tabla() == []
 
 
+def test_ctrl_c_esperando_a_un_servidor_que_no_contesta_sale_limpio(proxy, tmp_path):
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
+    entorno = {**os.environ, "DB_QUERY_TIMEOUT": "60"}  # solo Ctrl-C puede cortar la espera
+    with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
+        menu.esperar(PROMPT)
+        proxy.congelar()
+        menu.escribir("1")
+        assert proxy.retenido.wait(ESPERA), "la consulta del menú no llegó al proxy"
+        esperar_a_que_lea(proceso.pid)  # dormido en la espera, no a medio enviar
+
+        proceso.send_signal(signal.SIGINT)
+
+        assert menu.resto(timeout=10) == "\nInterrumpido.\nHasta luego.\n"
+        assert proceso.wait(ESPERA) == 0
+    assert "Traceback" not in (tmp_path / "errores.txt").read_text()
+
+
+def test_ctrl_c_con_el_commit_en_vuelo_avisa_de_que_no_se_sabe_si_se_guardo(proxy, tmp_path):
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
+    entorno = {**os.environ, "DB_QUERY_TIMEOUT": "60"}
+    with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
+        menu.esperar(PROMPT)
+        proxy.congelar_tras_commit()
+        menu.escribir("2", "ana", "clave-de-ana")
+        menu.esperar("no se ve al escribir): ")
+        assert proxy.commit_reenviado.wait(ESPERA), "el COMMIT no llegó al proxy"
+        esperar_a_que_lea(proceso.pid)
+
+        proceso.send_signal(signal.SIGINT)
+
+        resto = menu.resto(timeout=10)
+        assert proceso.wait(ESPERA) == 0
+    assert resto.startswith("\nInterrumpido.\nResultado desconocido: ")
+    assert "Compruébelo antes de repetir" in resto
+    assert resto.endswith("Hasta luego.\n")
+    assert "Traceback" not in (tmp_path / "errores.txt").read_text()
+
+
+def test_conexion_perdida_con_el_commit_en_vuelo_no_invita_a_repetir(proxy, tmp_path):
+    with menu_interactivo(os.environ, tmp_path / "errores.txt") as (proceso, menu):
+        menu.esperar(PROMPT)
+        proxy.cortar_tras_commit()
+        menu.escribir("2", "ana", "clave-de-ana")
+        respuesta = menu.esperar(PROMPT)
+        menu.escribir("0")
+        menu.resto()
+        assert proceso.wait(ESPERA) == 0
+    assert "Resultado desconocido: " in respuesta
+    assert "repita la opción" not in respuesta
+    assert "Traceback" not in respuesta
+
+
 def test_en_una_terminal_la_contrasena_no_tiene_eco():
     password = f"sin-eco-{uuid.uuid4().hex}"
     pid, terminal = pty.fork()

@@ -1,0 +1,227 @@
+"""Ctrl-C de verdad (SIGINT enviado al hilo principal desde un hilo temporizador) en cada
+espera del pool: en la cola, al conectar y esperando al servidor. Nunca se pierde un hueco
+ni queda nadie fantasma en la cola, y el pool sigue sirviendo después."""
+
+import signal
+import socket
+import threading
+import time
+
+import psycopg2
+import pytest
+
+from acceso_datos.conexion import Conexion
+from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.errores import ResultadoDesconocidoError
+from acceso_datos.usuario import Usuario
+from acceso_datos.usuario_dao import UsuarioDAO
+
+COTA_CUELGUE = 15.0  # segundos: lo que no llega en este tiempo está colgado
+PRONTO = 3.0  # segundos: Ctrl-C debe notarse en este tiempo, no al acabar la espera
+EQUILIBRADAS = {"en_uso": 0, "esperando": 0}
+
+
+@pytest.fixture(autouse=True)
+def sigint_normal():
+    """Los tests necesitan que SIGINT lance KeyboardInterrupt, como en un terminal."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT no lanza KeyboardInterrupt en este proceso")
+
+
+def _interrumpir(funcion, condicion, que: str, rescatar=None) -> tuple[KeyboardInterrupt, float]:
+    """Ejecuta `funcion` en el hilo principal y le manda Ctrl-C cuando se cumple `condicion`.
+
+    Si `funcion` sigue sin volver mucho después de la señal (Ctrl-C no llegó: libpq espera
+    en C), `rescatar()` la desbloquea para que el test falle en vez de colgarse."""
+    principal = threading.main_thread().ident
+    terminada = threading.Event()
+    fallos = []
+
+    def vigilar() -> None:
+        limite = time.monotonic() + COTA_CUELGUE
+        while not condicion():
+            if time.monotonic() > limite:
+                fallos.append(f"no se cumplió {que} en {COTA_CUELGUE} s")
+                return
+            time.sleep(0.005)
+        signal.pthread_kill(principal, signal.SIGINT)
+        if not terminada.wait(COTA_CUELGUE) and rescatar is not None:
+            rescatar()
+
+    vigia = threading.Thread(target=vigilar, daemon=True)
+    vigia.start()
+    inicio = time.monotonic()
+    with pytest.raises(KeyboardInterrupt) as interrupcion:
+        try:
+            funcion()
+        finally:
+            terminada.set()
+            vigia.join(COTA_CUELGUE)
+    assert not fallos, fallos
+    return interrupcion.value, time.monotonic() - inicio
+
+
+def _contadores() -> dict[str, int]:
+    estadisticas = Conexion.estadisticas()
+    return {clave: estadisticas[clave] for clave in EQUILIBRADAS}
+
+
+def _configurar(monkeypatch, **variables: str) -> None:
+    for nombre, valor in variables.items():
+        monkeypatch.setenv(nombre, valor)
+    Conexion.cerrar_conexiones()
+
+
+# --- en la cola del pool ------------------------------------------------------------
+
+
+def test_ctrl_c_esperando_turno_sale_de_la_cola_sin_dejar_un_fantasma(base_limpia, monkeypatch):
+    _configurar(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    try:
+        _interrumpir(
+            lambda: Conexion.obtener_conexion(timeout=COTA_CUELGUE),
+            lambda: Conexion.estadisticas()["esperando"] == 1,
+            "un hilo esperando turno",
+        )
+        assert Conexion.estadisticas()["esperando"] == 0
+    finally:
+        Conexion.liberar_conexion(retenida)
+    # La devuelta queda libre para el siguiente: nadie fantasma se la llevó.
+    assert _contadores() == EQUILIBRADAS
+    otra = Conexion.obtener_conexion(timeout=0)
+    assert otra is retenida
+    Conexion.liberar_conexion(otra)
+
+
+@pytest.mark.parametrize("plazo", [1e10, float("inf")], ids=["1e10", "inf"])
+def test_un_plazo_enorme_espera_sin_limite_y_recibe_la_conexion(base_limpia, monkeypatch, plazo):
+    _configurar(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    recibidas, errores = [], []
+
+    def esperar() -> None:
+        try:
+            recibidas.append(Conexion.obtener_conexion(timeout=plazo))
+        except BaseException as error:
+            errores.append(error)
+
+    hilo = threading.Thread(target=esperar, daemon=True)
+    hilo.start()
+    limite = time.monotonic() + COTA_CUELGUE
+    while Conexion.estadisticas()["esperando"] == 0 and hilo.is_alive():
+        assert time.monotonic() < limite, "el hilo no llegó a esperar"
+        time.sleep(0.005)
+    Conexion.liberar_conexion(retenida)
+    hilo.join(COTA_CUELGUE)
+
+    assert errores == []
+    assert recibidas == [retenida]
+    Conexion.liberar_conexion(recibidas[0])
+    assert _contadores() == EQUILIBRADAS
+
+
+# --- al conectar ----------------------------------------------------------------------
+
+
+def test_ctrl_c_al_conectar_con_un_servidor_mudo_no_pierde_el_hueco(
+    servidor_de_pruebas, monkeypatch
+):
+    with socket.create_server(("127.0.0.1", 0)) as mudo:  # acepta TCP, no contesta nunca
+        mudo.settimeout(COTA_CUELGUE)
+        _configurar(
+            monkeypatch,
+            DB_HOST="127.0.0.1",
+            DB_PORT=str(mudo.getsockname()[1]),
+            DB_POOL_MIN="0",
+            DB_POOL_MAX="1",
+            DB_CONNECT_TIMEOUT="30",
+        )
+        conectados = []
+
+        def aceptar() -> bool:
+            if not conectados:
+                conectados.append(mudo.accept()[0])  # el pool ya está conectando
+            return True
+
+        try:
+            _, segundos = _interrumpir(Conexion.obtener_conexion, aceptar, "la conexión al mudo")
+            assert segundos < PRONTO + 1
+            # Con máximo 1, perder el hueco dejaría el pool agotado para siempre.
+            assert _contadores() == EQUILIBRADAS
+        finally:
+            for socket_aceptado in conectados:
+                socket_aceptado.close()
+            Conexion.cerrar_conexiones()
+
+
+# --- esperando al servidor ---------------------------------------------------------
+
+
+def test_ctrl_c_esperando_a_un_servidor_congelado_vuelve_en_el_acto(proxy, monkeypatch):
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
+    assert UsuarioDAO.contar() == 0
+    proxy.congelar()
+
+    _, segundos = _interrumpir(
+        UsuarioDAO.contar, proxy.retenido.is_set, "la consulta en el proxy", proxy.descongelar
+    )
+
+    assert segundos < PRONTO
+    assert _contadores() == EQUILIBRADAS
+    proxy.descongelar()
+    assert UsuarioDAO.contar() == 0
+    assert _contadores() == EQUILIBRADAS
+
+
+def test_ctrl_c_durante_una_consulta_larga_la_cancela_en_el_servidor(base_limpia, monkeypatch):
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
+    observador = psycopg2.connect(
+        **base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
+    )
+    observador.autocommit = True
+
+    def durmiendo() -> list[int]:
+        with observador.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE state = 'active' "
+                "AND query LIKE 'SELECT pg_sleep(20)%%' AND pid <> pg_backend_pid()"
+            )
+            return [fila[0] for fila in cursor.fetchall()]
+
+    def consulta_larga() -> None:
+        with CursorDelPool() as cursor:
+            cursor.execute("SELECT pg_sleep(20)")
+
+    try:
+        _, segundos = _interrumpir(consulta_larga, durmiendo, "la consulta larga en marcha")
+        assert segundos < PRONTO
+        assert _contadores() == EQUILIBRADAS
+        # Sin cancelación, el servidor seguiría durmiendo los 20 s aunque nadie espere.
+        limite = time.monotonic() + COTA_CUELGUE
+        while durmiendo():
+            assert time.monotonic() < limite, "el servidor siguió con la consulta interrumpida"
+            time.sleep(0.05)
+    finally:
+        observador.close()
+
+
+def test_ctrl_c_con_el_commit_en_vuelo_dice_que_el_resultado_es_desconocido(proxy, monkeypatch):
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
+    proxy.congelar_tras_commit()
+
+    interrupcion, segundos = _interrumpir(
+        lambda: UsuarioDAO.insertar(Usuario(username="ana", password="Clave-De-Ana-123")),
+        proxy.commit_reenviado.is_set,
+        "el COMMIT reenviado y su respuesta retenida",
+        proxy.descongelar,
+    )
+
+    assert proxy.commit_reenviado.is_set()
+    assert segundos < PRONTO
+    # Sigue siendo Ctrl-C (nadie lo confunde con un error que se pueda ignorar), y su
+    # causa dice qué quedó dudoso.
+    assert isinstance(interrupcion.__cause__, ResultadoDesconocidoError)
+    assert "no se sabe si" in str(interrupcion.__cause__)
+    proxy.descongelar()
+    assert _contadores() == EQUILIBRADAS
