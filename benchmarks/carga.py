@@ -133,17 +133,20 @@ def medir_en_rondas(
     rondas: int,
     duracion: float,
     avisar: Callable[[int, str], None],
+    preparar: Callable[[str], None] = lambda clave: None,
 ) -> dict[str, Celda]:
     """Una ronda corta de calentamiento por variante y luego `rondas` rondas alternadas.
 
     `preparadas` da, por clave de variante, la operación de cada hilo. `avisar(ronda, clave)`
-    se llama antes de medir cada una, para el progreso (ronda 0 = calentamiento).
+    se llama antes de medir cada una, para el progreso (ronda 0 = calentamiento), y
+    `preparar(clave)` justo antes, para dejar el proceso como esa variante lo necesita.
     """
     celdas = {clave: Celda() for clave in preparadas}
     claves = list(preparadas)
     azar = random.Random(SEMILLA)
     for clave in claves:
         avisar(0, clave)
+        preparar(clave)
         medir_ronda(preparadas[clave], duracion / 4)  # abre conexiones, llena cachés
     for numero in range(rondas):
         # Un orden al azar en cada ronda (repetible por la semilla): con un orden fijo que
@@ -151,5 +154,6 @@ def medir_en_rondas(
         # efecto del orden se confundiría con una diferencia entre variantes.
         for clave in azar.sample(claves, len(claves)):
             avisar(numero + 1, clave)
+            preparar(clave)
             celdas[clave].rondas.append(medir_ronda(preparadas[clave], duracion))
     return celdas

@@ -4,6 +4,10 @@ La operación es la misma para todas: pedir una conexión, buscar un usuario por
 primaria, confirmar (commit) y devolverla. Cada variante da, para cada hilo, una función
 sin argumentos que la hace una vez y devuelve True, o False si el pool la rechazó sin
 esperar (solo le pasa al pool del curso, que no sabe esperar).
+
+Cada una se mide como se usaría: la nuestra con la espera acotada de acceso_datos (el
+wait callback de `espera_acotada`, que vale para todo el proceso), las demás de psycopg2
+sin él, esperando dentro de libpq. `poner_espera_acotada` lo cambia antes de cada ronda.
 """
 
 import random
@@ -12,7 +16,11 @@ from collections.abc import Callable
 
 import psycopg2
 import psycopg2.pool
+from psycopg2 import extensions
 
+from acceso_datos import espera_acotada
+from acceso_datos.conexion import ConexionDelPool, PoolConexiones
+from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
 
 CONSULTA = "SELECT id_usuario, username, password FROM usuario WHERE id_usuario = %s"
@@ -31,6 +39,12 @@ except ImportError:
     sqlalchemy = QueuePool = None
 
 Operacion = Callable[[], bool]
+REINICIO = "DISCARD ALL"  # el DB_POOL_RESET cuyo coste se mide
+
+
+def poner_espera_acotada(activa: bool) -> None:
+    """Pone (o quita) el wait callback de acceso_datos antes de medir una variante."""
+    extensions.set_wait_callback(espera_acotada.esperar_al_servidor if activa else None)
 
 
 def generador_de_ids(usuarios: int, semilla: int) -> Callable[[], int]:
@@ -52,7 +66,9 @@ class Variante:
 
     clave = ""
     nombre = ""
+    espera_acotada = False  # ¿se mide con el wait callback de acceso_datos?
     max_hilos: int | None = None  # None: cualquier número de hilos
+    por_que_max_hilos = "una conexión por hilo"
     # Cuántas conexiones puede tener abiertas a la vez (para no agotar el servidor);
     # None: una por hilo, que se comprueba con cada número de hilos.
     conexiones: int | None = MAXIMO
@@ -75,6 +91,7 @@ class Variante:
 class NuestroPool(Variante):
     clave = "nuestro"
     nombre = "with CursorDelPool() (nuestro; mín 1, máx 5)"
+    espera_acotada = True
 
     def operacion_de_hilo(self, indice: int) -> Operacion:
         nuevo_id = generador_de_ids(self.usuarios, indice)
@@ -128,6 +145,56 @@ class Persistente(Variante):
             conexion.close()
 
 
+class PersistenteConEsperaAcotada(Persistente):
+    """La persistente otra vez, pero esperando con el wait callback: su coste, aislado."""
+
+    clave = "persistente_acotada"
+    nombre = "conexión persistente con la espera acotada"
+    espera_acotada = True
+
+    def operacion_de_hilo(self, indice: int) -> Operacion:
+        if indice not in self._conexiones:
+            # Como las del pool: con su límite por espera (espera_maxima).
+            conexion = psycopg2.connect(connection_factory=ConexionDelPool, **self.parametros)
+            conexion.espera_maxima = ESPERA_MAXIMA
+            self._conexiones[indice] = conexion
+        return super().operacion_de_hilo(indice)
+
+
+class NuestroConReinicio(Variante):
+    """Nuestro pool con DB_POOL_RESET=DISCARD ALL: lo que cuesta ese reinicio al devolver."""
+
+    clave = "reinicio"
+    nombre = f"el nuestro con DB_POOL_RESET={REINICIO}"
+    espera_acotada = True
+    max_hilos = 1
+    por_que_max_hilos = "su coste por devolución se ve con 1"
+
+    def __init__(self, parametros: dict, usuarios: int):
+        super().__init__(parametros, usuarios)
+        # Un pool aparte, con el mismo destino (DATABASE_URL de la base de medida).
+        configuracion = leer_configuracion().con(pool_reset=REINICIO)
+        self._pool = PoolConexiones(configuracion)
+
+    def operacion_de_hilo(self, indice: int) -> Operacion:
+        nuevo_id = generador_de_ids(self.usuarios, indice)
+        pool = self._pool
+
+        def operacion() -> bool:
+            # Lo mismo que hace CursorDelPool, sobre este pool.
+            conexion = pool.prestar()
+            try:
+                buscar_y_confirmar(conexion, nuevo_id())
+            finally:
+                pool.devolver(conexion)
+            return True
+
+        return operacion
+
+    def cerrar(self) -> None:
+        self._pool.cerrar()
+
+
 class ConexionContada(psycopg2.extensions.connection):
     """Conexión de psycopg2 que lleva la cuenta de cuántas se abren (por subclase)."""
 
@@ -175,6 +242,15 @@ class ThreadedConSemaforo(Variante):
 
     def cerrar(self) -> None:
         self._pool.closeall()
+
+
+class ThreadedConSemaforoAcotado(ThreadedConSemaforo):
+    """El mismo pool de semáforo, pero con la espera acotada: pool frente a pool, a igualdad
+    de mecanismo (con acceso_datos cargado, el wait callback vale para todo el proceso)."""
+
+    clave = "semaforo_acotado"
+    nombre = "ThreadedConnectionPool(5, 5) + BoundedSemaphore, con la espera acotada"
+    espera_acotada = True
 
 
 class PoolDelCurso(Variante):
@@ -309,7 +385,10 @@ TODAS: list[type[Variante]] = [
     NuestroPool,
     Control,
     Persistente,
+    PersistenteConEsperaAcotada,
+    NuestroConReinicio,
     ThreadedConSemaforo,
+    ThreadedConSemaforoAcotado,
     PoolDelCurso,
     ConectarCadaVez,
     PsycopgPool,
