@@ -189,15 +189,16 @@ class PoolConexiones:
                 raise ErrorAccesoDatos(NO_PRESTADA)
             conexion.prestada_desde = None
             conexion.ultimo_uso = ahora
+            retenida = conexion.fuga_avisada or ahora - desde > self._aviso_fuga
+            conexion.fuga_avisada = False
             if limpia and not self._cerrado:
                 a_cerrar = self._guardar(conexion, ahora)
                 guardada = True
         finally:
             self._candado.release()
 
-        if conexion.fuga_avisada or ahora - desde > self._aviso_fuga:
+        if retenida:
             log.warning("Se devolvió una conexión que estuvo prestada %.1f s", ahora - desde)
-            conexion.fuga_avisada = False
         if not guardada:
             self._devolver_sucia(conexion, ahora)
             return
