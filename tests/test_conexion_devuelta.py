@@ -8,7 +8,6 @@ import contextlib
 import logging
 import threading
 
-import psycopg2
 import pytest
 
 from acceso_datos.conexion import Conexion, ConexionDelPool
@@ -20,15 +19,6 @@ from acceso_datos.usuario_dao import UsuarioDAO
 PASSWORD = "Clave-De-Bea-123"
 INSERTAR = "INSERT INTO usuario (username, password) VALUES (%s, 'x')"
 COTA_CUELGUE = 10.0
-
-
-@pytest.fixture
-def observador(base_limpia):
-    """Conexión directa, fuera del pool, para ver lo confirmado."""
-    conexion = psycopg2.connect(**base_limpia.parametros_conexion())
-    conexion.autocommit = True
-    yield conexion
-    conexion.close()
 
 
 def _confirmados(observador) -> list[str]:

@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 
-import psycopg2
 import pytest
 
 from acceso_datos.conexion import Conexion
@@ -174,12 +173,8 @@ def test_ctrl_c_esperando_a_un_servidor_congelado_vuelve_en_el_acto(proxy, monke
     assert _contadores() == EQUILIBRADAS
 
 
-def test_ctrl_c_durante_una_consulta_larga_la_cancela_en_el_servidor(base_limpia, monkeypatch):
+def test_ctrl_c_durante_una_consulta_larga_la_cancela_en_el_servidor(observador, monkeypatch):
     _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
-    observador = psycopg2.connect(
-        **base_limpia.con(application_name="acceso_datos_observador").parametros_conexion()
-    )
-    observador.autocommit = True
 
     def durmiendo() -> list[int]:
         with observador.cursor() as cursor:
@@ -193,17 +188,15 @@ def test_ctrl_c_durante_una_consulta_larga_la_cancela_en_el_servidor(base_limpia
         with CursorDelPool() as cursor:
             cursor.execute("SELECT pg_sleep(20)")
 
-    try:
-        _, segundos = _interrumpir(consulta_larga, durmiendo, "la consulta larga en marcha")
-        assert segundos < PRONTO
-        assert _contadores() == EQUILIBRADAS
-        # Sin cancelación, el servidor seguiría durmiendo los 20 s aunque nadie espere.
-        limite = time.monotonic() + COTA_CUELGUE
-        while durmiendo():
-            assert time.monotonic() < limite, "el servidor siguió con la consulta interrumpida"
-            time.sleep(0.05)
-    finally:
-        observador.close()
+    _, segundos = _interrumpir(consulta_larga, durmiendo, "la consulta larga en marcha")
+
+    assert segundos < PRONTO
+    assert _contadores() == EQUILIBRADAS
+    # Sin cancelación, el servidor seguiría durmiendo los 20 s aunque nadie espere.
+    limite = time.monotonic() + COTA_CUELGUE
+    while durmiendo():
+        assert time.monotonic() < limite, "el servidor siguió con la consulta interrumpida"
+        time.sleep(0.05)
 
 
 def test_ctrl_c_con_el_commit_en_vuelo_dice_que_el_resultado_es_desconocido(proxy, monkeypatch):

@@ -8,7 +8,6 @@ ociosa, min(5, DB_QUERY_TIMEOUT)), la de conectar (DB_CONNECT_TIMEOUT) y la del 
 import threading
 import time
 
-import psycopg2
 import pytest
 
 from acceso_datos import conexion as modulo_conexion
@@ -66,15 +65,11 @@ def _contadores() -> dict[str, int]:
     return {clave: estadisticas[clave] for clave in EQUILIBRADAS}
 
 
-def _usuarios_directos(configuracion) -> list[str]:
-    """Los usernames confirmados, leídos con una conexión directa al servidor (sin proxy)."""
-    conexion = psycopg2.connect(**configuracion.parametros_conexion())
-    try:
-        with conexion.cursor() as cursor:
-            cursor.execute("SELECT username FROM usuario ORDER BY id_usuario")
-            return [fila[0] for fila in cursor.fetchall()]
-    finally:
-        conexion.close()
+def _confirmados(observador) -> list[str]:
+    """Los usernames confirmados, vistos desde una conexión directa (sin pasar por el proxy)."""
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT username FROM usuario ORDER BY id_usuario")
+        return [fila[0] for fila in cursor.fetchall()]
 
 
 def test_consulta_sin_respuesta_da_servidor_no_responde_en_db_query_timeout(
@@ -120,7 +115,7 @@ def test_comprobar_una_conexion_ociosa_tiene_limite_y_prestar_no_se_cuelga(proxy
     assert _contadores() == EQUILIBRADAS
 
 
-def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypatch, base_limpia):
+def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypatch, observador):
     _limites(monkeypatch, DB_QUERY_TIMEOUT="1")
 
     def transaccion() -> None:
@@ -135,7 +130,7 @@ def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypat
     assert segundos < 1.0 + MARGEN
     proxy.descongelar()
     assert UsuarioDAO.contar() == 0
-    assert _usuarios_directos(base_limpia) == []
+    assert _confirmados(observador) == []
     assert _contadores() == EQUILIBRADAS
 
 
@@ -213,7 +208,7 @@ def test_cerrar_conexiones_no_se_cuelga_con_el_servidor_congelado(proxy, monkeyp
     assert retenida.closed
 
 
-def test_conexion_perdida_con_el_commit_en_vuelo_da_resultado_desconocido(proxy, base_limpia):
+def test_conexion_perdida_con_el_commit_en_vuelo_da_resultado_desconocido(proxy, observador):
     # El proxy reenvía el COMMIT y cierra los dos sockets: el servidor confirma, pero la
     # respuesta no llega. Decir «no se hizo» sería falso, y repetir daría un duplicado.
     proxy.cortar_tras_commit()
@@ -231,7 +226,7 @@ def test_conexion_perdida_con_el_commit_en_vuelo_da_resultado_desconocido(proxy,
     # a ciegas da el duplicado que el mensaje evita.
     # El servidor acaba el COMMIT por su cuenta tras perder al cliente: se sondea.
     limite = time.monotonic() + COTA_CUELGUE
-    while _usuarios_directos(base_limpia) != ["ana"]:
+    while _confirmados(observador) != ["ana"]:
         assert time.monotonic() < limite, "el COMMIT reenviado no llegó a confirmarse"
         time.sleep(0.01)
     with pytest.raises(RegistroDuplicadoError):
