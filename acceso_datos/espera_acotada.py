@@ -38,20 +38,23 @@ _select = select.select
 
 def esperar_al_servidor(conexion: extensions.connection) -> None:
     """Espera a que psycopg2 termine la orden en curso, con plazo; es el wait callback."""
-    # Es el camino caliente de cada consulta: se mantiene corto a propósito (make bench
-    # mide lo que cuesta frente a una conexión que espera dentro de libpq).
-    conectando = conexion.status == _CONECTANDO  # antes de poll(), que lo cambia
+    # Es el camino caliente de cada viaje al servidor, y make bench mide lo que cuesta:
+    # por eso es tan escueto (ni getattr ni max(), que aquí se notan).
+    try:
+        limite = conexion.espera_maxima  # las del pool, ya conectadas
+    except AttributeError:  # una conexión ajena al pool: sin límite, como antes
+        limite = None
+    # Mientras conecta, su connect_timeout. Se mira antes de poll(), que cambia el estado.
+    conectando = limite is None and conexion.status == _CONECTANDO
     estado = conexion.poll()
     if not estado:  # POLL_OK: ya terminó
         return
     if conectando:
         limite = _plazo_para_conectar(conexion)
-    else:  # las conexiones ajenas al pool no tienen el atributo: sin límite
-        limite = getattr(conexion, "espera_maxima", None)
-    fin = None if limite is None else _reloj() + limite
+    inicio = _reloj()
+    restante = limite
     try:
         while True:
-            restante = None if fin is None else max(fin - _reloj(), 0.0)
             if estado == _LEER:
                 listo = _select((conexion,), _NADA, _NADA, restante)[0]
             else:
@@ -61,8 +64,10 @@ def esperar_al_servidor(conexion: extensions.connection) -> None:
             estado = conexion.poll()
             if not estado:
                 return
-            if restante == 0.0:
-                break  # listo para escribir pero sin terminar, y ya sin tiempo
+            if limite is not None:  # llegó algo, pero no todo: lo que quede del plazo
+                restante = limite - (_reloj() - inicio)
+                if restante <= 0:
+                    break
     except KeyboardInterrupt:
         if not conectando:
             _abandonar(conexion)

@@ -1,6 +1,6 @@
 """`make bench`: lo que gana el pool, medido junto a lo que se usaría en su lugar.
 
-Cuatro medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
+Cinco medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
 proyecto (el embebido o el configurado), que se crea al empezar y se borra al terminar:
 
 1. Rendimiento con 1, 4, 16 y 64 hilos: pedir una conexión, buscar un usuario por su
@@ -10,6 +10,8 @@ proyecto (el embebido o el configurado), que se crea al empezar y se borra al te
    memoria residente máxima, cada uno en su propio proceso.
 3. Lo que cuesta una conexión nueva frente a un préstamo del pool.
 4. Lo que tardan un alta y un inicio de sesión con el coste de scrypt en vigor.
+5. Lo que cuesta, llamada a llamada, esperar al servidor con límite (DB_QUERY_TIMEOUT) y
+   limpiar la sesión al devolver (DB_POOL_RESET=DISCARD ALL).
 
 Todas las cifras que se comparan salen de esta misma ejecución: en estas máquinas un
 tiempo absoluto suelto dice poco. El informe sale por la consola y en
@@ -40,6 +42,7 @@ from benchmarks import variantes as v
 from benchmarks.base_de_medida import base_de_medida, llenar_usuarios
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas
 from benchmarks.coste_conexion import CosteConexion, medir_coste_conexion
+from benchmarks.coste_espera import REINICIO, CosteEspera, medir_coste_espera
 from benchmarks.coste_password import CostePassword, medir_coste_password
 from benchmarks.informe import (
     Bloque,
@@ -93,7 +96,7 @@ ENTORNO_DEL_POOL = {
     "DB_POOL_MAX": str(v.MAXIMO),
     "DB_POOL_TIMEOUT": str(v.ESPERA_MAXIMA),
     "DB_POOL_MAX_IDLE": "300",
-    "DB_POOL_RESET": "",  # su coste se mide aparte, con la variante que lo usa
+    "DB_POOL_RESET": "",  # su coste se mide aparte (coste_espera.py)
     # Llenar un millón de filas es una sola orden de varios segundos; el plazo no cambia
     # lo que cuesta esperar con límite, que es lo que se mide.
     "DB_QUERY_TIMEOUT": "600",
@@ -111,6 +114,7 @@ class Resultados:
     celdas: dict[int, dict[str, Celda]] = field(default_factory=dict)
     reconexiones: dict[int, int] = field(default_factory=dict)  # del pool del curso, por hilos
     coste: CosteConexion | None = None
+    espera: CosteEspera | None = None
     recorridos: dict[str, Recorrido] = field(default_factory=dict)
     password: CostePassword | None = None
 
@@ -191,7 +195,7 @@ def planear(
         for clave, variante in creadas.items():
             if variante.max_hilos is not None and numero_hilos > variante.max_hilos:
                 plan.omitidas[clave] = (
-                    f"solo hasta {en_hilos(variante.max_hilos)} ({variante.por_que_max_hilos})"
+                    f"solo hasta {variante.max_hilos} hilos (una conexión por hilo)"
                 )
             elif variante.conexiones is None and fijas + numero_hilos > libres:
                 plan.omitidas[clave] = (
@@ -241,7 +245,7 @@ def medir_rendimiento(
 
 
 def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resultados:
-    """Llena la base de medida, mide las tres cosas y devuelve los resultados."""
+    """Llena la base de medida, mide cada cosa y devuelve los resultados."""
     p = parametros
     resultados = Resultados(p)
     conexion = medida.parametros_conexion()
@@ -250,9 +254,9 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
         with ExitStack() as recursos:  # las variantes se cierran al acabar de medirlas
             creadas, ausentes = crear_variantes(conexion, p.usuarios, recursos)
             planes = planear(p.hilos, creadas, ausentes, libres)
-            # Las rondas y, además, preparar, coste de conectar, llenar, los dos recorridos y
-            # las contraseñas.
-            progreso.total = sum(len(plan.medibles) for plan in planes) * (p.rondas + 1) + 6
+            # Las rondas y, además, preparar, coste de conectar, coste de esperar, llenar,
+            # los dos recorridos y las contraseñas.
+            progreso.total = sum(len(plan.medibles) for plan in planes) * (p.rondas + 1) + 7
             progreso.fase(f"Preparando {numero(p.usuarios)} usuarios")
             crear_esquema()
             with CursorDelPool() as cursor:
@@ -262,6 +266,9 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
 
         progreso.fase("Coste de una conexión nueva frente a un préstamo")
         resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
+        progreso.paso()
+        progreso.fase("Coste de esperar con límite y de DB_POOL_RESET")
+        resultados.espera = medir_coste_espera(conexion, p.prestamos)
         progreso.paso()
 
         progreso.fase(f"Llenando hasta {numero(p.filas_recorrido)} filas")
@@ -423,6 +430,40 @@ def tabla_de_coste(coste: CosteConexion) -> list[Bloque]:
     return [Titulo("3. Coste de una conexión"), tabla]
 
 
+def con_signo(microsegundos: float) -> str:
+    return ("+" if microsegundos >= 0 else "−") + numero(abs(microsegundos), 1)
+
+
+def tabla_de_espera(espera: CosteEspera, repeticiones: int) -> list[Bloque]:
+    tabla = Tabla(
+        "",
+        ["llamada", "sin (µs)", "con (µs)", "diferencia (µs)"],
+        [
+            [
+                "buscar un usuario y confirmar por una conexión persistente: "
+                "sin y con la espera acotada",
+                numero(espera.consulta_us, 1),
+                numero(espera.consulta_acotada_us, 1),
+                con_signo(espera.espera_extra_us),
+            ],
+            [
+                f"prestar y devolver una conexión: sin y con DB_POOL_RESET={REINICIO}",
+                numero(espera.devolver_us, 1),
+                numero(espera.devolver_con_reinicio_us, 1),
+                con_signo(espera.reinicio_extra_us),
+            ],
+        ],
+    )
+    return [
+        Titulo("5. Lo que cuesta esperar con límite y limpiar al devolver"),
+        f"Medianas de {numero(repeticiones)} llamadas de cada clase, alternando sin y con, "
+        "con un solo hilo: son microsegundos que en las rondas de rendimiento se pierden en "
+        "el ruido. La espera acotada es el wait callback de `espera_acotada` "
+        "(DB_QUERY_TIMEOUT); sin ella, psycopg2 espera dentro de libpq.",
+        tabla,
+    ]
+
+
 def tabla_de_recorridos(resultados: Resultados) -> list[Bloque]:
     filas = []
     for metodo, recorrido in resultados.recorridos.items():
@@ -516,14 +557,20 @@ def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
     if mecanismo:
         texto = "coste de la espera acotada: persistente con ella ÷ sin ella, 1 hilo"
         tabla.filas.append([texto, con_rango(mecanismo), "—"])
-    reinicio = medir_frente_a(1, v.NuestroPool.clave, de=v.NuestroConReinicio.clave)
-    if reinicio:
-        celdas = resultados.celdas[1]
-        por_operacion = 1e6 / celdas[v.NuestroConReinicio.clave].mediana
-        extra_us = por_operacion - 1e6 / celdas[nuestro].mediana
-        texto = f"coste de DB_POOL_RESET={v.REINICIO}: con él ÷ sin él, 1 hilo"
-        medido = f"{con_rango(reinicio)}; +{numero(extra_us)} µs por devolución"
-        tabla.filas.append([texto, medido, "—"])
+    if resultados.espera:
+        espera = resultados.espera
+        tabla.filas += [
+            [
+                "coste de la espera acotada por operación (3 viajes al servidor)",
+                f"{con_signo(espera.espera_extra_us)} µs sobre {numero(espera.consulta_us)} µs",
+                "—",
+            ],
+            [
+                f"coste de DB_POOL_RESET={REINICIO} por devolución",
+                f"{con_signo(espera.reinicio_extra_us)} µs",
+                "—",
+            ],
+        ]
     if resultados.coste:
         cumple = "sí" if resultados.coste.cociente >= 20 else "NO"
         tabla.filas.append(
@@ -563,6 +610,8 @@ def informe(resultados: Resultados) -> list[Bloque]:
         bloques += tabla_de_coste(resultados.coste)
     if resultados.password:
         bloques += tabla_de_password(resultados.password)
+    if resultados.espera:
+        bloques += tabla_de_espera(resultados.espera, resultados.parametros.prestamos)
     bloques += tabla_de_objetivos(resultados)
     return bloques
 

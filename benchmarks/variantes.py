@@ -19,8 +19,7 @@ import psycopg2.pool
 from psycopg2 import extensions
 
 from acceso_datos import espera_acotada
-from acceso_datos.conexion import ConexionDelPool, PoolConexiones
-from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.conexion import ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
 
 CONSULTA = "SELECT id_usuario, username, password FROM usuario WHERE id_usuario = %s"
@@ -39,7 +38,6 @@ except ImportError:
     sqlalchemy = QueuePool = None
 
 Operacion = Callable[[], bool]
-REINICIO = "DISCARD ALL"  # el DB_POOL_RESET cuyo coste se mide
 
 
 def poner_espera_acotada(activa: bool) -> None:
@@ -68,7 +66,6 @@ class Variante:
     nombre = ""
     espera_acotada = False  # ¿se mide con el wait callback de acceso_datos?
     max_hilos: int | None = None  # None: cualquier número de hilos
-    por_que_max_hilos = "una conexión por hilo"
     # Cuántas conexiones puede tener abiertas a la vez (para no agotar el servidor);
     # None: una por hilo, que se comprueba con cada número de hilos.
     conexiones: int | None = MAXIMO
@@ -159,40 +156,6 @@ class PersistenteConEsperaAcotada(Persistente):
             conexion.espera_maxima = ESPERA_MAXIMA
             self._conexiones[indice] = conexion
         return super().operacion_de_hilo(indice)
-
-
-class NuestroConReinicio(Variante):
-    """Nuestro pool con DB_POOL_RESET=DISCARD ALL: lo que cuesta ese reinicio al devolver."""
-
-    clave = "reinicio"
-    nombre = f"el nuestro con DB_POOL_RESET={REINICIO}"
-    espera_acotada = True
-    max_hilos = 1
-    por_que_max_hilos = "su coste por devolución se ve con 1"
-
-    def __init__(self, parametros: dict, usuarios: int):
-        super().__init__(parametros, usuarios)
-        # Un pool aparte, con el mismo destino (DATABASE_URL de la base de medida).
-        configuracion = leer_configuracion().con(pool_reset=REINICIO)
-        self._pool = PoolConexiones(configuracion)
-
-    def operacion_de_hilo(self, indice: int) -> Operacion:
-        nuevo_id = generador_de_ids(self.usuarios, indice)
-        pool = self._pool
-
-        def operacion() -> bool:
-            # Lo mismo que hace CursorDelPool, sobre este pool.
-            conexion = pool.prestar()
-            try:
-                buscar_y_confirmar(conexion, nuevo_id())
-            finally:
-                pool.devolver(conexion)
-            return True
-
-        return operacion
-
-    def cerrar(self) -> None:
-        self._pool.cerrar()
 
 
 class ConexionContada(psycopg2.extensions.connection):
@@ -386,7 +349,6 @@ TODAS: list[type[Variante]] = [
     Control,
     Persistente,
     PersistenteConEsperaAcotada,
-    NuestroConReinicio,
     ThreadedConSemaforo,
     ThreadedConSemaforoAcotado,
     PoolDelCurso,

@@ -64,6 +64,7 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         "2. Recorrer",
         "3. Coste",
         "4. Coste de las",
+        "5. Lo que cuesta esperar",
         "Objetivos",
     )
     for titulo in titulos:
@@ -111,6 +112,9 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
         "seleccionar": DIMINUTO.filas_recorrido,
     }
     assert resultados.coste.nueva_us > resultados.coste.prestamo_us > 0
+    espera = resultados.espera
+    assert min(espera.consulta_us, espera.consulta_acotada_us) > 0
+    assert min(espera.devolver_us, espera.devolver_con_reinicio_us) > 0
 
     password = resultados.password
     assert (password.coste.n, password.coste.p) == (1024, 1)  # el de los tests

@@ -1,0 +1,71 @@
+"""Lo que cuesta, llamada a llamada, esperar con límite y limpiar la sesión al devolver.
+
+Son costes de microsegundos: en las rondas de rendimiento se pierden en el ruido de una
+máquina cargada. Aquí cada cosa se repite muchas veces, alternando con y sin, y se da la
+mediana de cada una: el ruido afecta a las dos por igual y la mediana lo aparta.
+"""
+
+import statistics
+import time
+from dataclasses import dataclass
+
+import psycopg2
+
+from acceso_datos.conexion import ConexionDelPool, PoolConexiones
+from acceso_datos.configuracion import leer_configuracion
+from benchmarks import variantes as v
+
+REINICIO = "DISCARD ALL"  # el DB_POOL_RESET cuyo coste se mide
+
+
+@dataclass(frozen=True)
+class CosteEspera:
+    consulta_us: float  # BEGIN, SELECT y COMMIT esperando dentro de libpq
+    consulta_acotada_us: float  # lo mismo con el wait callback de acceso_datos
+    devolver_us: float  # préstamo y devolución de una conexión limpia
+    devolver_con_reinicio_us: float  # lo mismo con DB_POOL_RESET=DISCARD ALL
+
+    @property
+    def espera_extra_us(self) -> float:
+        return self.consulta_acotada_us - self.consulta_us
+
+    @property
+    def reinicio_extra_us(self) -> float:
+        return self.devolver_con_reinicio_us - self.devolver_us
+
+
+def _mediana_us(tiempos: list[float]) -> float:
+    return statistics.median(tiempos) * 1e6
+
+
+def _cronometrar(funcion) -> float:
+    inicio = time.perf_counter()
+    funcion()
+    return time.perf_counter() - inicio
+
+
+def medir_coste_espera(parametros: dict, repeticiones: int) -> CosteEspera:
+    """Medianas de `repeticiones` llamadas de cada clase, alternando con y sin."""
+    conexion = psycopg2.connect(connection_factory=ConexionDelPool, **parametros)
+    conexion.espera_maxima = v.ESPERA_MAXIMA  # como las del pool
+    sin_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=""))
+    con_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=REINICIO))
+    tiempos: dict[str, list[float]] = {clave: [] for clave in ("sin", "con", "dev", "reinicio")}
+
+    def consultar() -> None:
+        v.buscar_y_confirmar(conexion, 1)
+
+    try:
+        for _ in range(repeticiones):
+            v.poner_espera_acotada(False)
+            tiempos["sin"].append(_cronometrar(consultar))
+            v.poner_espera_acotada(True)
+            tiempos["con"].append(_cronometrar(consultar))
+            for clave, pool in (("dev", sin_reinicio), ("reinicio", con_reinicio)):
+                tiempos[clave].append(_cronometrar(lambda pool=pool: pool.devolver(pool.prestar())))
+    finally:
+        v.poner_espera_acotada(True)
+        conexion.close()
+        sin_reinicio.cerrar()
+        con_reinicio.cerrar()
+    return CosteEspera(*(_mediana_us(tiempos[clave]) for clave in tiempos))
