@@ -50,19 +50,21 @@ def medir_coste_espera(parametros: dict, repeticiones: int) -> CosteEspera:
     conexion.espera_maxima = v.ESPERA_MAXIMA  # como las del pool
     sin_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=""))
     con_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=REINICIO))
-    tiempos: dict[str, list[float]] = {clave: [] for clave in ("sin", "con", "dev", "reinicio")}
-
-    def consultar() -> None:
-        v.buscar_y_confirmar(conexion, 1)
-
+    llamadas = {
+        "sin": lambda: v.buscar_y_confirmar(conexion, 1),
+        "con": lambda: v.buscar_y_confirmar(conexion, 1),
+        "dev": lambda: sin_reinicio.devolver(sin_reinicio.prestar()),
+        "reinicio": lambda: con_reinicio.devolver(con_reinicio.prestar()),
+    }
+    tiempos: dict[str, list[float]] = {clave: [] for clave in llamadas}
     try:
-        for _ in range(repeticiones):
-            v.poner_espera_acotada(False)
-            tiempos["sin"].append(_cronometrar(consultar))
-            v.poner_espera_acotada(True)
-            tiempos["con"].append(_cronometrar(consultar))
-            for clave, pool in (("dev", sin_reinicio), ("reinicio", con_reinicio)):
-                tiempos[clave].append(_cronometrar(lambda pool=pool: pool.devolver(pool.prestar())))
+        for repeticion in range(repeticiones):
+            for par in (("sin", "con"), ("dev", "reinicio")):
+                # Cada una va primero la mitad de las veces: la primera encuentra más frío
+                # el proceso del servidor, y eso no debe cargarse siempre al mismo lado.
+                for clave in par if repeticion % 2 else par[::-1]:
+                    v.poner_espera_acotada(clave != "sin")
+                    tiempos[clave].append(_cronometrar(llamadas[clave]))
     finally:
         v.poner_espera_acotada(True)
         conexion.close()
