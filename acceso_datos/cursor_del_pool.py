@@ -63,9 +63,6 @@ class CursorDelPool:
         ya_cerrada = self._conexion.closed
         try:
             self._conexion.commit()
-        except KeyboardInterrupt as interrupcion:
-            # Ctrl-C sigue siendo Ctrl-C; su causa dice a quien lo recoja qué quedó dudoso.
-            raise interrupcion from ResultadoDesconocidoError(RESULTADO_DESCONOCIDO)
         except (
             ServidorNoRespondeError,
             psycopg2.OperationalError,
@@ -77,6 +74,11 @@ class CursorDelPool:
             raise ResultadoDesconocidoError(
                 f"{RESULTADO_DESCONOCIDO} (Motivo: {motivo})"
             ) from error
+        except Exception:
+            raise
+        except BaseException as interrupcion:
+            # Ctrl-C (o SIGTERM) sigue siendo lo que es; su causa dice qué quedó dudoso.
+            raise interrupcion from ResultadoDesconocidoError(RESULTADO_DESCONOCIDO)
 
     def _deshacer(self) -> None:
         # Si una espera cortada (plazo o Ctrl-C) ya cerró la conexión, no hay nada que

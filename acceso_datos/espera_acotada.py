@@ -15,9 +15,10 @@ aplica lo suyo:
   conexiones ajenas al pool no lo tienen y esperan sin límite, como antes, aunque ahora
   también Ctrl-C las interrumpe.
 
-Cuando la espera se corta (plazo vencido o Ctrl-C), psycopg2 cierra esa conexión: su
-estado ya es desconocido. Si la conexión tiene el método `pedir_cancelacion`, se le llama
-antes, para que el servidor deje de trabajar en una orden que nadie va a recoger.
+Cuando la espera se corta (plazo vencido, Ctrl-C u otra señal que lance una excepción),
+psycopg2 cierra esa conexión: su estado ya es desconocido. Si la conexión tiene el método
+`pedir_cancelacion`, se le llama antes, para que el servidor deje de trabajar en una orden
+que nadie va a recoger.
 """
 
 import select
@@ -68,7 +69,9 @@ def esperar_al_servidor(conexion: extensions.connection) -> None:
                 restante = limite - (_reloj() - inicio)
                 if restante <= 0:
                     break
-    except KeyboardInterrupt:
+    except psycopg2.Error:
+        raise  # la conexión falló por su cuenta: no hay orden viva que cancelar
+    except BaseException:  # Ctrl-C, o SIGTERM/SIGHUP convertidos en excepción
         if not conectando:
             _abandonar(conexion)
         raise

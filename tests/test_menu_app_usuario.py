@@ -443,6 +443,23 @@ def test_ctrl_c_esperando_a_un_servidor_que_no_contesta_sale_limpio(proxy, tmp_p
     assert "Traceback" not in (tmp_path / "errores.txt").read_text()
 
 
+def test_sigterm_esperando_a_un_servidor_que_no_contesta_cierra_como_la_opcion_0(proxy, tmp_path):
+    # Sin la espera acotada, la señal no se atendería hasta que el servidor contestara.
+    entorno = {**os.environ, "DB_QUERY_TIMEOUT": "60"}
+    with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
+        menu.esperar(PROMPT)
+        proxy.congelar()
+        menu.escribir("1")
+        assert proxy.retenido.wait(ESPERA), "la consulta del menú no llegó al proxy"
+        esperar_a_que_lea(proceso.pid)
+
+        proceso.send_signal(signal.SIGTERM)
+
+        menu.resto(timeout=10)
+        assert proceso.wait(ESPERA) == 128 + signal.SIGTERM
+    assert "Traceback" not in (tmp_path / "errores.txt").read_text()
+
+
 def test_ctrl_c_con_el_commit_en_vuelo_avisa_de_que_no_se_sabe_si_se_guardo(proxy, tmp_path):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
