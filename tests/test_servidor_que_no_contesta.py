@@ -27,6 +27,8 @@ CONTRASENA_UNICA = "clave-que-no-debe-verse-3e9b1d"
 PASSWORD = "Clave-De-Ana-123"
 COTA_CUELGUE = 15.0  # segundos: una llamada que no vuelve en este tiempo está colgada
 MARGEN = 2.0  # segundos sobre el límite que se prueba: el reparto de la CPU, no un cuelgue
+PLAZO = 0.5  # DB_QUERY_TIMEOUT de estos tests: corto, para que la suite no se alargue
+CONECTAR = 1  # DB_CONNECT_TIMEOUT (libpq solo admite segundos enteros)
 EQUILIBRADAS = {"en_uso": 0, "esperando": 0}
 
 
@@ -75,17 +77,17 @@ def _confirmados(observador) -> list[str]:
 def test_consulta_sin_respuesta_da_servidor_no_responde_en_db_query_timeout(
     proxy, monkeypatch, caplog
 ):
-    _limites(monkeypatch, DB_QUERY_TIMEOUT="1")
+    _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO))
     assert UsuarioDAO.contar() == 0  # la conexión del pool funciona a través del proxy
     proxy.congelar()
 
     error, segundos = _en_hilo(UsuarioDAO.contar)
 
     assert isinstance(error, ServidorNoRespondeError), error
-    assert 1.0 <= segundos < 1.0 + MARGEN
+    assert PLAZO <= segundos < PLAZO + MARGEN
     mensaje = str(error)
     assert f"127.0.0.1:{proxy.puerto}" in mensaje  # dónde
-    assert "1 s" in mensaje and "DB_QUERY_TIMEOUT" in mensaje  # cuánto y qué cambiar
+    assert f"{PLAZO:g} s" in mensaje and "DB_QUERY_TIMEOUT" in mensaje  # cuánto y qué cambiar
     assert CONTRASENA_UNICA not in mensaje
     assert CONTRASENA_UNICA not in caplog.text
     assert _contadores() == EQUILIBRADAS  # la conexión se descartó, no se devolvió
@@ -96,7 +98,7 @@ def test_consulta_sin_respuesta_da_servidor_no_responde_en_db_query_timeout(
 
 
 def test_comprobar_una_conexion_ociosa_tiene_limite_y_prestar_no_se_cuelga(proxy, monkeypatch):
-    _limites(monkeypatch, DB_QUERY_TIMEOUT="1", DB_CONNECT_TIMEOUT="1")
+    _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO), DB_CONNECT_TIMEOUT=str(CONECTAR))
     # Toda conexión libre cuenta como ociosa: se comprueba (SELECT 1) antes de prestarla.
     monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", 0.0)
     Conexion.liberar_conexion(Conexion.obtener_conexion())
@@ -104,10 +106,10 @@ def test_comprobar_una_conexion_ociosa_tiene_limite_y_prestar_no_se_cuelga(proxy
 
     error, segundos = _en_hilo(lambda: Conexion.obtener_conexion(timeout=2))
 
-    # El ping no contesta en min(5, DB_QUERY_TIMEOUT) = 1 s; la conexión nueva que la
-    # sustituiría tampoco, en DB_CONNECT_TIMEOUT = 1 s.
+    # El ping no contesta en min(5, DB_QUERY_TIMEOUT); la conexión nueva que la sustituiría
+    # tampoco, en DB_CONNECT_TIMEOUT.
     assert isinstance(error, ConexionError), error
-    assert segundos < 1.0 + 1.0 + MARGEN
+    assert segundos < PLAZO + CONECTAR + MARGEN
     assert _contadores() == EQUILIBRADAS
 
     proxy.descongelar()
@@ -116,7 +118,7 @@ def test_comprobar_una_conexion_ociosa_tiene_limite_y_prestar_no_se_cuelga(proxy
 
 
 def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypatch, observador):
-    _limites(monkeypatch, DB_QUERY_TIMEOUT="1")
+    _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO))
 
     def transaccion() -> None:
         with CursorDelPool() as cursor:
@@ -127,7 +129,7 @@ def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypat
     error, segundos = _en_hilo(transaccion)
 
     assert isinstance(error, ServidorNoRespondeError), error
-    assert segundos < 1.0 + MARGEN
+    assert segundos < PLAZO + MARGEN
     proxy.descongelar()
     assert UsuarioDAO.contar() == 0
     assert _confirmados(observador) == []
@@ -137,12 +139,15 @@ def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypat
 def test_doce_hilos_sobre_cinco_conexiones_vuelven_todos_a_tiempo_y_el_pool_se_recupera(
     proxy, monkeypatch
 ):
+    # DB_QUERY_TIMEOUT no es menor que DB_CONNECT_TIMEOUT: un hilo que recibe un hueco
+    # tampoco pasa de ahí al conectar.
+    turno, espera = 0.5, CONECTAR
     _limites(
         monkeypatch,
         DB_POOL_MAX="5",
-        DB_POOL_TIMEOUT="1",
-        DB_QUERY_TIMEOUT="1",
-        DB_CONNECT_TIMEOUT="1",
+        DB_POOL_TIMEOUT=str(turno),
+        DB_QUERY_TIMEOUT=str(espera),
+        DB_CONNECT_TIMEOUT=str(CONECTAR),
     )
     UsuarioDAO.contar()
     proxy.congelar()
@@ -170,7 +175,7 @@ def test_doce_hilos_sobre_cinco_conexiones_vuelven_todos_a_tiempo_y_el_pool_se_r
     # DB_POOL_TIMEOUT + DB_QUERY_TIMEOUT y poco más: ninguna espera se encadena con otra.
     for error, segundos in resultados:
         assert isinstance(error, ErrorAccesoDatos), error
-        assert segundos < 1.0 + 1.0 + MARGEN, f"{type(error).__name__} tras {segundos:.1f} s"
+        assert segundos < turno + espera + MARGEN, f"{type(error).__name__} tras {segundos:.1f} s"
     assert _contadores() == EQUILIBRADAS
 
     proxy.descongelar()
@@ -181,7 +186,7 @@ def test_doce_hilos_sobre_cinco_conexiones_vuelven_todos_a_tiempo_y_el_pool_se_r
 
 
 def test_cerrar_conexiones_no_se_cuelga_con_el_servidor_congelado(proxy, monkeypatch):
-    _limites(monkeypatch, DB_QUERY_TIMEOUT="2", DB_POOL_MIN="2")
+    _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO), DB_POOL_MIN="2")
     retenida = Conexion.obtener_conexion()  # una prestada y otra libre
     proxy.congelar()
 
@@ -201,7 +206,7 @@ def test_cerrar_conexiones_no_se_cuelga_con_el_servidor_congelado(proxy, monkeyp
     # La libre se cierra en el acto; la prestada, cuando su espera vence (DB_QUERY_TIMEOUT).
     _, segundos = _en_hilo(Conexion.cerrar_conexiones)
 
-    assert segundos < 2.0 + MARGEN
+    assert segundos < PLAZO + MARGEN
     atascado.join(COTA_CUELGUE)
     assert not atascado.is_alive()
     assert [type(error) for error in errores] == [ServidorNoRespondeError]
@@ -234,7 +239,7 @@ def test_conexion_perdida_con_el_commit_en_vuelo_da_resultado_desconocido(proxy,
 
 
 def test_sin_respuesta_al_commit_tambien_da_resultado_desconocido(proxy, monkeypatch):
-    _limites(monkeypatch, DB_QUERY_TIMEOUT="1")
+    _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO))
     proxy.congelar_tras_commit()
 
     error, segundos = _en_hilo(
@@ -243,6 +248,6 @@ def test_sin_respuesta_al_commit_tambien_da_resultado_desconocido(proxy, monkeyp
 
     assert isinstance(error, ResultadoDesconocidoError), error
     assert isinstance(error.__cause__, ServidorNoRespondeError)
-    assert segundos < 1.0 + MARGEN
+    assert segundos < PLAZO + MARGEN
     proxy.descongelar()
     assert _contadores() == EQUILIBRADAS
