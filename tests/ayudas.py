@@ -25,6 +25,14 @@ def pid_de(conexion) -> int:
         return cursor.fetchone()[0]
 
 
+def usernames_confirmados(observador) -> list[str]:
+    """Los usernames confirmados, por orden de id, vistos desde la conexión `observador`
+    (fuera del pool: lo que ya se guardó, no lo que una transacción tiene a medias)."""
+    with observador.cursor() as cursor:
+        cursor.execute("SELECT username FROM usuario ORDER BY id_usuario")
+        return [fila[0] for fila in cursor.fetchall()]
+
+
 def terminar_backend(observador, pid: int) -> None:
     """Termina, desde la conexión `observador` (fuera del pool), el proceso del servidor con
     ese pid, y espera (hasta 5 s) a que haya terminado."""

@@ -9,6 +9,7 @@ import logging
 import threading
 
 import pytest
+from ayudas import pid_de, usernames_confirmados
 
 from acceso_datos.conexion import Conexion, ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -21,20 +22,10 @@ INSERTAR = "INSERT INTO usuario (username, password) VALUES (%s, 'x')"
 COTA_CUELGUE = 10.0
 
 
-def _confirmados(observador) -> list[str]:
-    with observador.cursor() as cursor:
-        cursor.execute("SELECT username FROM usuario ORDER BY id_usuario")
-        return [fila[0] for fila in cursor.fetchall()]
-
-
 def _consultar(conexion, sql: str):
     with conexion.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchone()[0]
-
-
-def _pid(conexion) -> int:
-    return _consultar(conexion, "SELECT pg_backend_pid()")
 
 
 def _reiniciar_pool(monkeypatch, **variables: str) -> None:
@@ -69,7 +60,7 @@ def test_un_begin_propio_en_autocommit_se_deshace_y_el_siguiente_no_lo_confirma(
 
     UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD))
 
-    assert _confirmados(observador) == ["bea"]
+    assert usernames_confirmados(observador) == ["bea"]
     assert Conexion.estadisticas()["en_uso"] == 0
 
 
@@ -93,7 +84,7 @@ def test_readonly_y_serializable_no_pasan_al_siguiente(observador):
         Conexion.liberar_conexion(otra)
     # Sin el restablecimiento, esto fallaría con ReadOnlySqlTransaction.
     UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD))
-    assert _confirmados(observador) == ["bea"]
+    assert usernames_confirmados(observador) == ["bea"]
 
 
 def test_readonly_puesto_en_autocommit_no_queda_en_la_sesion(observador):
@@ -112,7 +103,7 @@ def test_readonly_puesto_en_autocommit_no_queda_en_la_sesion(observador):
     finally:
         Conexion.liberar_conexion(otra)
     UsuarioDAO.insertar(Usuario(username="bea", password=PASSWORD))
-    assert _confirmados(observador) == ["bea"]
+    assert usernames_confirmados(observador) == ["bea"]
 
 
 def test_devolver_una_conexion_limpia_no_va_al_servidor(proxy):
@@ -204,7 +195,7 @@ def test_un_db_pool_reset_que_falla_se_avisa_y_la_conexion_se_descarta(
     caplog.set_level(logging.DEBUG, logger="acceso_datos")
     _reiniciar_pool(monkeypatch, DB_POOL_RESET="DISCARD TODO_MAL")
     conexion = Conexion.obtener_conexion()
-    pid = _pid(conexion)
+    pid = pid_de(conexion)
     conexion.commit()
 
     Conexion.liberar_conexion(conexion)  # no lanza: devolver no debe tapar otros errores
@@ -213,7 +204,7 @@ def test_un_db_pool_reset_que_falla_se_avisa_y_la_conexion_se_descarta(
     assert any("DB_POOL_RESET" in r.getMessage() for r in caplog.records)
     assert Conexion.estadisticas()["en_uso"] == 0
     nueva = Conexion.obtener_conexion()
-    assert _pid(nueva) != pid
+    assert pid_de(nueva) != pid
     nueva.commit()
     Conexion.liberar_conexion(nueva)
     Conexion.cerrar_conexiones()
@@ -298,4 +289,4 @@ def test_cursor_del_pool_sobre_una_conexion_restablecida_confirma_normal(observa
     with CursorDelPool() as cursor:
         cursor.execute(INSERTAR, ("ana",))
 
-    assert _confirmados(observador) == ["ana"]
+    assert usernames_confirmados(observador) == ["ana"]

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from ayudas import usernames_confirmados
 
 from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion
@@ -65,13 +66,6 @@ def _en_hilo(funcion, plazo: float = COTA_CUELGUE) -> tuple[BaseException | obje
 def _contadores() -> dict[str, int]:
     estadisticas = Conexion.estadisticas()
     return {clave: estadisticas[clave] for clave in EQUILIBRADAS}
-
-
-def _confirmados(observador) -> list[str]:
-    """Los usernames confirmados, vistos desde una conexión directa (sin pasar por el proxy)."""
-    with observador.cursor() as cursor:
-        cursor.execute("SELECT username FROM usuario ORDER BY id_usuario")
-        return [fila[0] for fila in cursor.fetchall()]
 
 
 def test_consulta_sin_respuesta_da_servidor_no_responde_en_db_query_timeout(
@@ -132,7 +126,7 @@ def test_sin_respuesta_a_mitad_de_una_transaccion_no_queda_nada(proxy, monkeypat
     assert segundos < PLAZO + MARGEN
     proxy.descongelar()
     assert UsuarioDAO.contar() == 0
-    assert _confirmados(observador) == []
+    assert usernames_confirmados(observador) == []
     assert _contadores() == EQUILIBRADAS
 
 
@@ -231,7 +225,7 @@ def test_conexion_perdida_con_el_commit_en_vuelo_da_resultado_desconocido(proxy,
     # a ciegas da el duplicado que el mensaje evita.
     # El servidor acaba el COMMIT por su cuenta tras perder al cliente: se sondea.
     limite = time.monotonic() + COTA_CUELGUE
-    while _confirmados(observador) != ["ana"]:
+    while usernames_confirmados(observador) != ["ana"]:
         assert time.monotonic() < limite, "el COMMIT reenviado no llegó a confirmarse"
         time.sleep(0.01)
     with pytest.raises(RegistroDuplicadoError):
