@@ -549,11 +549,19 @@ class PoolConexiones:
 
 def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) -> str:
     """Mensaje en español para un fallo al conectar: dónde, por qué y qué hacer."""
-    motivo = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    motivo = _motivo_del_fallo(error)
     if configuracion.password:
         motivo = motivo.replace(configuracion.password, "***")
     texto = motivo.lower()
-    if configuracion.embebido:
+    # libpq no da el SQLSTATE de un fallo al conectar: solo el texto. Estos son los del
+    # 53300 (sin huecos en max_connections, o el límite de la base o del usuario).
+    if any(frase in texto for frase in _SIN_HUECOS):
+        consejo = (
+            "El servidor no admite más conexiones (SQLSTATE 53300): cada proceso abre hasta "
+            "DB_POOL_MAX conexiones. Baje DB_POOL_MAX o ponga PgBouncer delante (vea «Más "
+            "allá de una máquina» en el README)."
+        )
+    elif configuracion.embebido:
         consejo = (
             "El PostgreSQL embebido no responde: salga y vuelva a ejecutar el programa; si "
             f"sigue fallando, el motivo está en {configuracion.directorio_embebido / 'log'}."
@@ -569,11 +577,23 @@ def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) 
             "Compruebe que el servidor está en marcha y que DB_HOST y DB_PORT son "
             "correctos, o quite DB_HOST y DATABASE_URL para usar el PostgreSQL embebido."
         )
-    servidor = f"{configuracion.host or 'localhost'}:{configuracion.puerto}"
     return (
-        f"No se pudo conectar a PostgreSQL en {servidor} (base '{configuracion.base}', "
-        f"usuario '{configuracion.usuario}'): {motivo}. {consejo}"
+        f"No se pudo conectar a PostgreSQL en {configuracion.nombres_de_servidores()} "
+        f"(base '{configuracion.base}', usuario '{configuracion.usuario}'): {motivo}. {consejo}"
     )
+
+
+_SIN_HUECOS = ("too many clients", "too many connections", "connection slots are reserved")
+
+
+def _motivo_del_fallo(error: Exception) -> str:
+    """El porqué de libpq, una línea por servidor probado (sin sus líneas de pista)."""
+    lineas = [linea.strip() for linea in str(error).splitlines() if linea.strip()]
+    # Con varios servidores, libpq escribe un «connection to server ... failed» por cada uno.
+    intentos = [linea for linea in lineas if linea.startswith("connection to server")]
+    if len(intentos) > 1:
+        return "; ".join(intentos)
+    return lineas[0] if lineas else type(error).__name__
 
 
 def configuracion_resuelta() -> Configuracion:

@@ -66,8 +66,10 @@ class CosteScrypt:
 class Configuracion:
     """Todo lo necesario para conectar y dimensionar el pool."""
 
+    # Uno o varios servidores separados por comas, como en libpq, que los prueba en orden.
     host: str | None = None
-    puerto: int = 5432
+    # Un puerto para todos los servidores, o una tupla con uno por servidor.
+    puerto: int | tuple[int, ...] = 5432
     base: str = "test_db"
     usuario: str = "postgres"
     # repr=False: la contraseña no debe aparecer nunca en un log ni en un error.
@@ -92,10 +94,11 @@ class Configuracion:
     def parametros_conexion(self) -> dict:
         """Argumentos para `psycopg2.connect`, con timeout y nombre de aplicación."""
         parametros = dict(self.opciones)
+        puerto = self.puerto
         parametros.update(
             dbname=self.base,
             user=self.usuario,
-            port=self.puerto,
+            port=",".join(map(str, puerto)) if isinstance(puerto, tuple) else puerto,
             connect_timeout=self.connect_timeout,
             application_name=self.application_name,
         )
@@ -105,14 +108,24 @@ class Configuracion:
             parametros["password"] = self.password
         return parametros
 
+    def servidores(self) -> list[tuple[str, int]]:
+        """Cada servidor con su puerto, en el orden en que libpq los prueba."""
+        hosts = (self.host or "localhost").split(",")
+        puertos = self.puerto if isinstance(self.puerto, tuple) else (self.puerto,) * len(hosts)
+        return list(zip(hosts, puertos, strict=True))
+
     def destino(self) -> str:
         """Dónde conecta, en palabras: servidor y base, nunca la contraseña."""
         if self.embebido:
             return f"PostgreSQL embebido (datos en {self.directorio_embebido}), base '{self.base}'"
         return (
-            f"PostgreSQL en {self.host or 'localhost'}:{self.puerto}, "
+            f"PostgreSQL en {self.nombres_de_servidores()}, "
             f"base '{self.base}', usuario '{self.usuario}'"
         )
+
+    def nombres_de_servidores(self) -> str:
+        """«servidor:puerto» de cada servidor, separados por comas."""
+        return ", ".join(f"{host}:{puerto}" for host, puerto in self.servidores())
 
     def con(self, **cambios) -> "Configuracion":
         """Una copia con algunos campos cambiados."""
@@ -195,16 +208,32 @@ def _leer_destino(valores: Mapping[str, str]) -> dict:
     base = valores.get("DB_NAME", "test_db")
     usuario = valores.get("DB_USER", "postgres")
     if "DATABASE_URL" in valores:
-        return _leer_url(valores["DATABASE_URL"], base, usuario)
-    if "DB_HOST" not in valores:
+        destino = _leer_url(valores["DATABASE_URL"], base, usuario)
+    elif "DB_HOST" in valores:
+        destino = _leer_db_host(valores, base, usuario)
+    else:
         return {"embebido": True, "base": base, "usuario": usuario}
+    if "," in (destino["host"] or ""):
+        # La aplicación escribe: entre varios servidores, libpq debe elegir el primario y
+        # saltarse los standby (de solo lectura), salvo que la URL pida otra cosa.
+        destino["opciones"].setdefault("target_session_attrs", "read-write")
+    return destino
+
+
+def _leer_db_host(valores: Mapping[str, str], base: str, usuario: str) -> dict:
+    hosts = _lista(valores["DB_HOST"], "DB_HOST", "10.0.0.1,10.0.0.2")
+    puertos = [
+        _entero({"DB_PORT": puerto}, "DB_PORT", 5432, minimo=1, maximo=65535)
+        for puerto in _lista(valores.get("DB_PORT", "5432"), "DB_PORT", "5432,5433")
+    ]
     return {
         "embebido": False,
-        "host": valores["DB_HOST"],
-        "puerto": _entero(valores, "DB_PORT", 5432, minimo=1, maximo=65535),
+        "host": ",".join(hosts),
+        "puerto": _por_servidor(puertos, len(hosts), "DB_PORT"),
         "base": base,
         "usuario": usuario,
         "password": valores.get("DB_PASSWORD"),
+        "opciones": {},
     }
 
 
@@ -220,26 +249,61 @@ def _leer_url(url: str, base: str, usuario: str) -> dict:
             "debe empezar por postgresql:// o postgres://."
         )
     try:
+        # libpq entiende también la forma de varios servidores (h1:5432,h2:5433) y los
+        # parámetros (?target_session_attrs=..., ?sslmode=...), que se le pasan tal cual.
         partes = parse_dsn(url)
     except Exception:
         raise ConfiguracionError(
             "DATABASE_URL no se puede interpretar: use la forma "
             "postgresql://usuario:contraseña@servidor:5432/base."
         ) from None
-    puerto = partes.pop("port", "5432")
-    if not puerto.isdigit() or not 1 <= int(puerto) <= 65535:
-        raise ConfiguracionError(
-            "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535."
-        )
+    host = partes.pop("host", None)
+    cuantos = len(host.split(",")) if host else 1
     return {
         "embebido": False,
-        "host": partes.pop("host", None),
-        "puerto": int(puerto),
+        "host": host,
+        "puerto": _puertos_de_url(partes.pop("port", "5432"), cuantos),
         "base": partes.pop("dbname", base),
         "usuario": partes.pop("user", usuario),
         "password": partes.pop("password", None),
         "opciones": partes,
     }
+
+
+def _lista(texto: str, nombre: str, ejemplo: str) -> list[str]:
+    """Los elementos de una lista separada por comas, sin espacios; ninguno vacío."""
+    elementos = [elemento.strip() for elemento in texto.split(",")]
+    if "" in elementos:
+        raise ConfiguracionError(
+            f"{nombre}='{texto}' tiene un elemento vacío: separe los valores con una sola "
+            f"coma, por ejemplo {nombre}={ejemplo}."
+        )
+    return elementos
+
+
+def _puertos_de_url(texto: str, servidores: int) -> int | tuple[int, ...]:
+    # El valor no se muestra: en una URL mal escrita, el «puerto» puede ser la contraseña.
+    puertos = []
+    for elemento in texto.split(","):
+        elemento = elemento or "5432"  # como en libpq: un puerto vacío es el de siempre
+        if not elemento.isdigit() or not 1 <= int(elemento) <= 65535:
+            raise ConfiguracionError(
+                "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535."
+            )
+        puertos.append(int(elemento))
+    return _por_servidor(puertos, servidores, "DATABASE_URL")
+
+
+def _por_servidor(puertos: list[int], servidores: int, origen: str) -> int | tuple[int, ...]:
+    """Un puerto para todos los servidores, o uno por servidor en el mismo orden."""
+    if len(puertos) == 1:
+        return puertos[0]
+    if len(puertos) != servidores:
+        raise ConfiguracionError(
+            f"{origen} tiene {len(puertos)} puertos para {servidores} servidores: ponga un "
+            "solo puerto para todos o uno por servidor, en el mismo orden."
+        )
+    return tuple(puertos)
 
 
 def _entero(valores, nombre, defecto, minimo, maximo=None) -> int:

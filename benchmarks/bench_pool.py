@@ -127,11 +127,13 @@ def url_de(configuracion: Configuracion) -> str:
     credenciales = quote(configuracion.usuario, safe="")
     if configuracion.password:
         credenciales += ":" + quote(configuracion.password, safe="")
-    host = quote(configuracion.host or "", safe="")  # un socket Unix es una ruta: se codifica
-    url = (
-        f"postgresql://{credenciales}@{host}:{configuracion.puerto}/"
-        f"{quote(configuracion.base, safe='')}"
+    # Un socket Unix es una ruta: se codifica. Con varios servidores, host:puerto,host:puerto.
+    servidores = ",".join(
+        f"{quote(host, safe='')}:{puerto}" for host, puerto in configuracion.servidores()
     )
+    if not configuracion.host:
+        servidores = f":{configuracion.puerto}"
+    url = f"postgresql://{credenciales}@{servidores}/{quote(configuracion.base, safe='')}"
     return f"{url}?{urlencode(dict(configuracion.opciones))}" if configuracion.opciones else url
 
 

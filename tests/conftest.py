@@ -27,6 +27,7 @@ from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
+from benchmarks.pgbouncer import INSTALAR, buscar_pgbouncer
 
 # Valores fijos para que un .env del alumno no cambie el resultado de los tests.
 ENTORNO_DE_PRUEBAS = {
@@ -248,3 +249,23 @@ def proxy(base_limpia, monkeypatch) -> ProxyTCP:
         finally:
             intermediario.cerrar()
             Conexion.cerrar_conexiones()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_instalado() -> str:
+    """La ruta de pgbouncer; sin él, el test se salta (y en el CI, falla: debe instalarlo)."""
+    binario = buscar_pgbouncer()
+    if binario is None:
+        motivo = f"pgbouncer no está instalado: {INSTALAR}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true y {motivo}. .ci/run lo instala cuando es root con apt-get.")
+        pytest.skip(motivo)
+    return binario
+
+
+def pytest_collection_modifyitems(items):
+    # Matar «el proceso del servidor de esta conexión» supone un proceso por conexión del
+    # cliente; a través de PgBouncer en modo transacción cada transacción puede ir a otro.
+    for item in items:
+        if "matar_backend" in getattr(item, "fixturenames", ()):
+            item.add_marker("un_backend_por_conexion")

@@ -108,6 +108,56 @@ def test_database_url_sin_base_ni_usuario_toma_db_name_y_db_user():
     assert (configuracion.base, configuracion.usuario) == ("tienda", "alumno")
 
 
+def test_database_url_con_varios_servidores_y_parametros_pasa_todo_a_libpq():
+    url = f"postgresql://alumno:{SECRETO}@h1:5432,h2:5433/tienda?target_session_attrs=read-write"
+
+    configuracion = leer_configuracion({"DATABASE_URL": url})
+
+    assert (configuracion.host, configuracion.puerto) == ("h1,h2", (5432, 5433))
+    parametros = configuracion.parametros_conexion()
+    assert (parametros["host"], parametros["port"]) == ("h1,h2", "5432,5433")
+    assert parametros["target_session_attrs"] == "read-write"
+    assert (
+        configuracion.destino() == "PostgreSQL en h1:5432, h2:5433, base 'tienda', usuario 'alumno'"
+    )
+
+
+def test_database_url_conserva_sus_parametros_y_un_puerto_vacio_es_el_5432():
+    url = "postgresql://alumno@h1,h2:5433/tienda?target_session_attrs=any&sslmode=disable"
+
+    parametros = leer_configuracion({"DATABASE_URL": url}).parametros_conexion()
+
+    assert (parametros["host"], parametros["port"]) == ("h1,h2", "5432,5433")
+    assert parametros["target_session_attrs"] == "any"  # lo que pide la URL manda
+    assert parametros["sslmode"] == "disable"
+
+
+def test_db_host_y_db_port_aceptan_listas_de_la_misma_longitud():
+    configuracion = leer_configuracion(
+        {"DB_HOST": "10.0.0.1, 10.0.0.2", "DB_PORT": "5432,5433", "DB_PASSWORD": SECRETO}
+    )
+
+    assert (configuracion.host, configuracion.puerto) == ("10.0.0.1,10.0.0.2", (5432, 5433))
+    # La aplicación escribe: con varios servidores, libpq debe elegir el que acepta escrituras.
+    assert configuracion.parametros_conexion()["target_session_attrs"] == "read-write"
+    assert "10.0.0.1:5432, 10.0.0.2:5433" in configuracion.destino()
+    assert SECRETO not in configuracion.destino()
+
+
+def test_db_host_con_varios_servidores_y_un_solo_puerto_lo_usa_para_todos():
+    configuracion = leer_configuracion({"DB_HOST": "h1,h2,h3", "DB_PORT": "6543"})
+
+    assert configuracion.parametros_conexion()["port"] == 6543
+    assert configuracion.servidores() == [("h1", 6543), ("h2", 6543), ("h3", 6543)]
+
+
+def test_un_solo_servidor_no_cambia_target_session_attrs():
+    assert (
+        "target_session_attrs"
+        not in leer_configuracion({"DB_HOST": "127.0.0.1"}).parametros_conexion()
+    )
+
+
 def test_sin_database_url_ni_db_host_es_embebido_aunque_haya_otras_variables():
     configuracion = leer_configuracion(
         {"DB_PORT": "6000", "DB_NAME": "tienda", "DB_USER": "alumno", "DB_PASSWORD": SECRETO}
@@ -195,6 +245,33 @@ def test_una_variable_vacia_cuenta_como_no_definida():
             "DATABASE_URL",
             "no se puede interpretar",
             id="url-ilegible",
+        ),
+        pytest.param(
+            {"DB_HOST": "h1,h2", "DB_PORT": "5432,5433,5434"},
+            "DB_PORT",
+            "3 puertos para 2 servidores",
+            id="mas-puertos-que-servidores",
+        ),
+        pytest.param(
+            {"DB_HOST": "h1,,h2"}, "DB_HOST", "tiene un elemento vacío", id="host-vacio-en-lista"
+        ),
+        pytest.param(
+            {"DB_HOST": "h1,h2", "DB_PORT": "5432,cinco"},
+            "DB_PORT",
+            "no es un número",
+            id="puerto-texto-en-lista",
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"postgresql://alumno:{SECRETO}@h1,h2/tienda?port=1,2,3"},
+            "DATABASE_URL",
+            "3 puertos para 2 servidores",
+            id="url-mas-puertos-que-servidores",
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"postgresql://alumno:{SECRETO}@h1:5432,h2:70000/tienda"},
+            "DATABASE_URL",
+            "entre 1 y 65535",
+            id="url-segundo-puerto-fuera-de-rango",
         ),
         pytest.param({"LOG_LEVEL": "HABLADOR"}, "LOG_LEVEL", "no es un nivel válido", id="log"),
         pytest.param(

@@ -4,6 +4,7 @@ import subprocess
 
 from acceso_datos.consola_psql import preparar_psql
 from acceso_datos.servidor_embebido import BINARIOS
+from benchmarks.pgbouncer import puerto_libre
 
 PASSWORD = "Clave-Psql-51e0"  # el servidor de pruebas no la pide (trust): solo se mira dónde va
 
@@ -50,3 +51,24 @@ def test_sin_psql_en_el_path_usa_el_del_servidor_embebido(servidor_de_pruebas, m
 
     assert argumentos[0] == str(BINARIOS / "psql")
     assert _consultar(argumentos, entorno) == servidor_de_pruebas.base
+
+
+def test_con_varios_servidores_psql_prueba_cada_uno_y_pide_uno_de_escritura(
+    servidor_de_pruebas, monkeypatch
+):
+    configuracion = servidor_de_pruebas
+    caido = puerto_libre()  # nadie escucha: libpq pasa al siguiente
+    monkeypatch.setenv("DB_HOST", f"127.0.0.1,{configuracion.host}")
+    monkeypatch.setenv("DB_PORT", f"{caido},{configuracion.puerto}")
+
+    argumentos, entorno, destino = preparar_psql()
+
+    assert argumentos[1:5] == [
+        "-h",
+        f"127.0.0.1,{configuracion.host}",
+        "-p",
+        f"{caido},{configuracion.puerto}",
+    ]
+    assert "target_session_attrs=read-write" in argumentos[-1]
+    assert f"127.0.0.1:{caido}, {configuracion.host}:{configuracion.puerto}" in destino
+    assert _consultar(argumentos, entorno) == configuracion.base

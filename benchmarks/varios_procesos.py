@@ -1,0 +1,175 @@
+"""Varios procesos a la vez, cada uno con su pool y sus hilos, como varias copias del programa.
+
+`python -m benchmarks.varios_procesos HILOS` es un trabajador: toma la configuración del
+entorno (DB_*, DATABASE_URL), escribe «listo» y, por cada orden que le llega en una línea
+de su entrada (`{"segundos": 1.0}` o `{"operaciones": 20}`), pone a HILOS hilos a repetir
+`UsuarioDAO.buscar_por_id` y responde con una línea JSON: las que salieron bien, los
+errores de la capa de datos por clase (con algún mensaje de muestra) y cualquier otro error,
+que sería un fallo. `Trabajadores` los lanza y les da las órdenes a la vez. Lo usan
+`make bench` (sección «Varios procesos») y los tests de muchos procesos.
+"""
+
+import json
+import random
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+RAIZ = Path(__file__).resolve().parent.parent
+LISTO = "listo"
+ESPERA = 60.0  # segundos para arrancar o para acabar una orden, además de su duración
+MUESTRAS = 3  # mensajes de error distintos que se devuelven como ejemplo
+
+
+def trabajar(hilos: int, orden: dict, usuarios: int) -> dict:
+    """Una orden en este proceso: `hilos` hilos repiten la operación; devuelve el resumen."""
+    from acceso_datos.cursor_del_pool import CursorDelPool
+    from acceso_datos.errores import ErrorAccesoDatos
+    from acceso_datos.usuario_dao import UsuarioDAO
+
+    pausa = orden.get("pausa", 0.0)
+    limite = time.monotonic() + orden.get("segundos", float("inf"))
+    por_hilo = orden.get("operaciones")
+    hechas = Counter()
+    errores: Counter = Counter()
+    mensajes: list[str] = []
+    crudos: list[str] = []
+    candado = threading.Lock()  # para los errores, que comparten contadores entre hilos
+    salida = threading.Barrier(hilos)
+
+    def hilo(indice: int) -> None:
+        azar = random.Random(indice)
+        salida.wait(ESPERA)
+        hechas_aqui = 0
+        while time.monotonic() < limite and (por_hilo is None or hechas_aqui < por_hilo):
+            hechas_aqui += 1
+            try:
+                # `pausa` alarga la transacción: obliga a cada pool a usar sus conexiones.
+                with CursorDelPool() as cursor:
+                    UsuarioDAO.buscar_por_id(azar.randint(1, usuarios), cursor=cursor)
+                    if pausa:
+                        cursor.execute("SELECT pg_sleep(%s)", (pausa,))
+                hechas[indice] += 1
+            except ErrorAccesoDatos as error:
+                with candado:
+                    errores[type(error).__name__] += 1
+                    if len(mensajes) < MUESTRAS and str(error) not in mensajes:
+                        mensajes.append(str(error))
+            except Exception as error:  # no debería pasar nunca: quien mide lo señala
+                with candado:
+                    crudos.append(repr(error))
+
+    inicio = time.perf_counter()
+    grupo = [threading.Thread(target=hilo, args=(indice,)) for indice in range(hilos)]
+    for uno in grupo:
+        uno.start()
+    for uno in grupo:
+        uno.join()
+    return {
+        "hechas": sum(hechas.values()),
+        "segundos": time.perf_counter() - inicio,
+        "errores": dict(errores),
+        "mensajes": mensajes,
+        "crudos": crudos,
+    }
+
+
+def main() -> int:
+    hilos, usuarios = int(sys.argv[1]), int(sys.argv[2])
+    # Las importaciones, antes del «listo»: así no cuentan en la primera orden.
+    import acceso_datos.usuario_dao  # noqa: F401
+
+    print(LISTO, flush=True)
+    for linea in sys.stdin:
+        print(json.dumps(trabajar(hilos, json.loads(linea), usuarios)), flush=True)
+    return 0
+
+
+class Trabajadores:
+    """`procesos` trabajadores de `hilos` hilos cada uno, con el entorno dado.
+
+    Se usa con `with`: al salir se cierran todos (y se matan si no cierran a tiempo).
+    """
+
+    def __init__(self, procesos: int, hilos: int, entorno: Mapping[str, str], usuarios: int):
+        # La salida de error de todos, para explicar un fallo; vive hasta cerrar().
+        self._errores = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        orden = [sys.executable, "-m", "benchmarks.varios_procesos", str(hilos), str(usuarios)]
+        self._procesos = [
+            subprocess.Popen(
+                orden,
+                cwd=RAIZ,
+                env=dict(entorno),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errores,
+                text=True,
+            )
+            for _ in range(procesos)
+        ]
+        try:
+            for respuesta in self._leer_de_todos(ESPERA):
+                if respuesta != LISTO:
+                    raise RuntimeError(f"un trabajador no arrancó: {respuesta!r}")
+        except BaseException:
+            self.cerrar()
+            raise
+
+    def __enter__(self) -> "Trabajadores":
+        return self
+
+    def __exit__(self, *excepcion) -> None:
+        self.cerrar()
+
+    def ronda(self, orden: dict) -> list[dict]:
+        """Da la misma orden a todos a la vez y devuelve la respuesta de cada uno."""
+        texto = json.dumps(orden) + "\n"
+        for proceso in self._procesos:
+            proceso.stdin.write(texto)
+            proceso.stdin.flush()
+        plazo = ESPERA + orden.get("segundos", ESPERA)
+        return [json.loads(respuesta) for respuesta in self._leer_de_todos(plazo)]
+
+    def cerrar(self) -> None:
+        for proceso in self._procesos:
+            if proceso.stdin and not proceso.stdin.closed:
+                proceso.stdin.close()  # fin de la entrada: el trabajador termina
+        limite = time.monotonic() + ESPERA
+        for proceso in self._procesos:
+            try:
+                proceso.wait(timeout=max(0.1, limite - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proceso.kill()
+                proceso.wait()
+            proceso.stdout.close()
+        self._errores.close()
+
+    def _leer_de_todos(self, plazo: float) -> list[str]:
+        """Una línea de cada trabajador, esperando como mucho `plazo` segundos en total."""
+        limite = time.monotonic() + plazo
+        lineas = []
+        for proceso in self._procesos:
+            restante = max(0.0, limite - time.monotonic())
+            listos, _, _ = select.select([proceso.stdout], [], [], restante)
+            linea = proceso.stdout.readline() if listos else ""
+            if not linea:
+                raise RuntimeError(
+                    f"un trabajador no respondió en {plazo:g} s (código {proceso.poll()}): "
+                    f"{self._ultimos_errores()}"
+                )
+            lineas.append(linea.strip())
+        return lineas
+
+    def _ultimos_errores(self) -> str:
+        self._errores.seek(0)
+        return self._errores.read()[-2000:] or "sin salida de error"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

