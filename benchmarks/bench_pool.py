@@ -1,6 +1,6 @@
 """`make bench`: lo que gana el pool, medido junto a lo que se usaría en su lugar.
 
-Cinco medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
+Seis medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
 proyecto (el embebido o el configurado), que se crea al empezar y se borra al terminar:
 
 1. Rendimiento con 1, 4, 16 y 64 hilos: pedir una conexión, buscar un usuario por su
@@ -12,6 +12,8 @@ proyecto (el embebido o el configurado), que se crea al empezar y se borra al te
 4. Lo que tardan un alta y un inicio de sesión con el coste de scrypt en vigor.
 5. Lo que cuesta, llamada a llamada, esperar al servidor con límite (DB_QUERY_TIMEOUT) y
    limpiar la sesión al devolver (DB_POOL_RESET=DISCARD ALL).
+6. Varios procesos a la vez, cada uno con su pool: directos al servidor y, si pgbouncer
+   está instalado, a través de PgBouncer en modo transacción (ver `varios_procesos.py`).
 
 Todas las cifras que se comparan salen de esta misma ejecución: en estas máquinas un
 tiempo absoluto suelto dice poco. El informe sale por la consola y en
@@ -46,6 +48,7 @@ from benchmarks.coste_espera import REINICIO, CosteEspera, medir_coste_espera
 from benchmarks.coste_password import CostePassword, medir_coste_password
 from benchmarks.informe import (
     Bloque,
+    Grafico,
     Progreso,
     Tabla,
     Titulo,
@@ -55,7 +58,9 @@ from benchmarks.informe import (
     numero,
     veces,
 )
+from benchmarks.pgbouncer import INSTALAR, PgBouncer, buscar_pgbouncer
 from benchmarks.recorrer import METODOS, Recorrido, medir_en_subproceso
+from benchmarks.varios_procesos import medir_formas
 
 RESULTADOS = Path(__file__).resolve().with_name("RESULTADOS.md")
 
@@ -74,6 +79,10 @@ class Parametros:
     conexiones_nuevas: int = 200
     prestamos: int = 2_000
     rondas_password: int = 11  # cada una, seis operaciones de unas décimas de segundo
+    procesos: int = 8
+    hilos_por_proceso: int = 4
+    rondas_procesos: int = 7
+    duracion_procesos: float = 1.0
 
     def __post_init__(self):
         if self.filas_recorrido < self.usuarios:
@@ -88,6 +97,8 @@ RAPIDO = Parametros(
     conexiones_nuevas=50,
     prestamos=500,
     rondas_password=3,
+    rondas_procesos=2,
+    duracion_procesos=0.5,
 )
 
 # Nuestro pool con el tamaño del curso; se fija antes de crearlo.
@@ -105,6 +116,12 @@ ENTORNO_DEL_POOL = {
 
 MB = 1_000_000  # los objetivos hablan de MB decimales
 
+POOL_DE_PGBOUNCER = 10  # conexiones de PgBouncer al servidor, para todos los procesos
+FORMAS = {
+    "directo": "directo: cada proceso con su pool contra el servidor",
+    "pgbouncer": f"a través de PgBouncer (modo transacción, {POOL_DE_PGBOUNCER} conexiones)",
+}
+
 
 @dataclass
 class Resultados:
@@ -117,6 +134,8 @@ class Resultados:
     espera: CosteEspera | None = None
     recorridos: dict[str, Recorrido] = field(default_factory=dict)
     password: CostePassword | None = None
+    procesos: dict[str, Celda] = field(default_factory=dict)  # por forma de conectar
+    conexiones_procesos: dict[str, int] = field(default_factory=dict)  # al servidor, máximo
 
 
 # --- preparación -----------------------------------------------------------------------
@@ -246,6 +265,61 @@ def medir_rendimiento(
             resultados.reconexiones[plan.hilos] = curso.reconexiones() - antes
 
 
+def medir_procesos(
+    resultados: Resultados, medida: Configuracion, libres: int, progreso: Progreso
+) -> None:
+    """`procesos` procesos con su pool, directos y a través de PgBouncer, en rondas alternadas."""
+    p = resultados.parametros
+    # El entorno de este proceso ya apunta a la base de medida con el pool del curso.
+    formas = {
+        clave: {**os.environ, "DB_APPLICATION_NAME": f"acceso_datos_bench_{clave}"}
+        for clave in FORMAS
+    }
+    omitidas = {}
+    if p.procesos * v.MAXIMO > libres:
+        omitidas["directo"] = (
+            f"no medido: {p.procesos * v.MAXIMO} conexiones no caben en el servidor "
+            f"(admite {libres} más)"
+        )
+    if buscar_pgbouncer() is None:
+        omitidas["pgbouncer"] = f"no medido: falta pgbouncer ({INSTALAR})"
+    with ExitStack() as recursos:
+        if "pgbouncer" not in omitidas:
+            pgbouncer = recursos.enter_context(PgBouncer(medida, tamano_pool=POOL_DE_PGBOUNCER))
+            formas["pgbouncer"]["DATABASE_URL"] = url_de(pgbouncer.configuracion())
+        observador = psycopg2.connect(**medida.parametros_conexion())
+        observador.autocommit = True
+        recursos.callback(observador.close)
+
+        def contar_conexiones(clave: str) -> int:
+            with observador.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                    (formas[clave]["DB_APPLICATION_NAME"],),
+                )
+                return cursor.fetchone()[0]
+
+        def avisar(ronda: int, clave: str) -> None:
+            etapa = "calentando" if ronda == 0 else f"ronda {ronda}/{p.rondas_procesos}"
+            progreso.paso(f"{etapa}, {clave}")
+
+        progreso.fase(f"{p.procesos} procesos de {en_hilos(p.hilos_por_proceso)}")
+        celdas, conexiones = medir_formas(
+            {clave: entorno for clave, entorno in formas.items() if clave not in omitidas},
+            p.procesos,
+            p.hilos_por_proceso,
+            p.usuarios,
+            p.rondas_procesos,
+            p.duracion_procesos,
+            avisar,
+            contar_conexiones,
+        )
+    for clave, motivo in omitidas.items():
+        celdas[clave] = Celda(omitida=motivo)
+    resultados.procesos = {clave: celdas[clave] for clave in FORMAS}
+    resultados.conexiones_procesos = conexiones
+
+
 def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resultados:
     """Llena la base de medida, mide cada cosa y devuelve los resultados."""
     p = parametros
@@ -256,15 +330,21 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
         with ExitStack() as recursos:  # las variantes se cierran al acabar de medirlas
             creadas, ausentes = crear_variantes(conexion, p.usuarios, recursos)
             planes = planear(p.hilos, creadas, ausentes, libres)
-            # Las rondas y, además, preparar, coste de conectar, coste de esperar, llenar,
-            # los dos recorridos y las contraseñas.
-            progreso.total = sum(len(plan.medibles) for plan in planes) * (p.rondas + 1) + 7
+            # Las rondas de hilos y de procesos y, además, preparar, coste de conectar,
+            # coste de esperar, llenar, los dos recorridos y las contraseñas.
+            progreso.total = (
+                sum(len(plan.medibles) for plan in planes) * (p.rondas + 1)
+                + len(FORMAS) * (p.rondas_procesos + 1)
+                + 7
+            )
             progreso.fase(f"Preparando {numero(p.usuarios)} usuarios")
             crear_esquema()
             with CursorDelPool() as cursor:
                 llenar_usuarios(cursor, p.usuarios)
             progreso.paso()
             medir_rendimiento(resultados, creadas, planes, progreso)
+        Conexion.cerrar_conexiones()  # los procesos abren las suyas
+        medir_procesos(resultados, medida, libres, progreso)
 
         progreso.fase("Coste de una conexión nueva frente a un préstamo")
         resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
@@ -403,6 +483,7 @@ def tablas_de_rendimiento(resultados: Resultados) -> list[Bloque]:
                 )
             tabla.filas.append(fila)
         bloques.append(tabla)
+    bloques.append(grafico_de_hilos(resultados))
     bloques.append(
         "Las ops/s del pool del curso cuentan solo las operaciones que consiguió hacer: "
         "cuando sus 5 conexiones están prestadas, `getconn()` lanza `PoolError` en lugar de "
@@ -410,6 +491,73 @@ def tablas_de_rendimiento(resultados: Resultados) -> list[Bloque]:
         "vez vuelve a conectar (las reconexiones de la nota)."
     )
     return bloques
+
+
+def grafico_de_hilos(resultados: Resultados) -> Grafico:
+    """Ops/s frente a hilos, una línea por variante medida con todos los números de hilos."""
+    hilos = list(resultados.celdas)
+    series = {}
+    for clave, nombre in v.nombres().items():
+        celdas = [resultados.celdas[numero][clave] for numero in hilos]
+        if clave != v.Control.clave and not any(celda.omitida for celda in celdas):
+            series[nombre] = [celda.mediana for celda in celdas]
+    return Grafico(
+        "Operaciones por segundo según los hilos (mediana)",
+        "hilos",
+        [str(numero) for numero in hilos],
+        "ops/s",
+        series,
+    )
+
+
+def tabla_de_procesos(resultados: Resultados) -> list[Bloque]:
+    p = resultados.parametros
+    directo = resultados.procesos["directo"]
+    tabla = Tabla(
+        f"{p.procesos} procesos × {en_hilos(p.hilos_por_proceso)}",
+        [
+            "forma de conectar",
+            "ops/s",
+            "÷ las de directo (mín–máx)",
+            "conexiones al servidor",
+            "errores",
+            "nota",
+        ],
+        texto=(0, 5),
+    )
+    for clave, nombre in FORMAS.items():
+        celda = resultados.procesos[clave]
+        if celda.omitida:
+            tabla.filas.append([nombre, "—", "—", "—", "—", celda.omitida])
+            continue
+        frente = "—"
+        if not directo.omitida:
+            medido = cociente(celda, directo)
+            frente = (
+                f"{veces(medido.mediana)} ({numero(medido.minimo, 2)}–{numero(medido.maximo, 2)})"
+            )
+        tabla.filas.append(
+            [
+                nombre,
+                numero(celda.mediana),
+                frente,
+                numero(resultados.conexiones_procesos[clave]),
+                numero(celda.rechazadas),
+                "",
+            ]
+        )
+    return [
+        Titulo("6. Varios procesos"),
+        f"{p.procesos} procesos a la vez, como {p.procesos} copias del programa, cada uno con "
+        f"nuestro pool (mínimo 1, máximo {v.MAXIMO}) y {en_hilos(p.hilos_por_proceso)} que "
+        "repiten `UsuarioDAO.buscar_por_id`: directos al servidor (cada proceso abre hasta "
+        f"{v.MAXIMO} conexiones) o todos a través de PgBouncer en modo transacción, que usa "
+        f"{POOL_DE_PGBOUNCER} conexiones al servidor para todos. {p.rondas_procesos} rondas "
+        f"alternadas de {numero(p.duracion_procesos, 1)} s; ops/s de todos los procesos "
+        "juntos (mediana de las rondas) y el cociente ronda a ronda frente a directo. Las "
+        "conexiones al servidor son las que quedaron abiertas tras una ronda (el máximo).",
+        tabla,
+    ]
 
 
 def tabla_de_coste(coste: CosteConexion) -> list[Bloque]:
@@ -614,6 +762,8 @@ def informe(resultados: Resultados) -> list[Bloque]:
         bloques += tabla_de_password(resultados.password)
     if resultados.espera:
         bloques += tabla_de_espera(resultados.espera, resultados.parametros.prestamos)
+    if resultados.procesos:
+        bloques += tabla_de_procesos(resultados)
     bloques += tabla_de_objetivos(resultados)
     return bloques
 

@@ -25,7 +25,29 @@ class Titulo:
     texto: str
 
 
-Bloque = str | Tabla | Titulo  # un str es un párrafo
+@dataclass
+class Grafico:
+    """Líneas sobre un eje de categorías; solo en Markdown (en la consola ya están las tablas)."""
+
+    titulo: str
+    eje_x: str
+    categorias: list[str]
+    eje_y: str
+    series: dict[str, list[float]]  # nombre de la línea -> un valor por categoría
+
+
+# Colores fijos, en orden, para poder nombrarlos en la leyenda (xychart no dibuja leyenda).
+COLORES = {
+    "#1f77b4": "azul",
+    "#ff7f0e": "naranja",
+    "#2ca02c": "verde",
+    "#d62728": "rojo",
+    "#9467bd": "morado",
+    "#8c564b": "marrón",
+    "#7f7f7f": "gris",
+}
+
+Bloque = str | Tabla | Titulo | Grafico  # un str es un párrafo
 
 
 def numero(valor: float, decimales: int = 0) -> str:
@@ -70,6 +92,8 @@ def en_consola(bloques: list[Bloque]) -> str:
             lineas += ["", bloque.texto, "=" * min(ANCHO, len(bloque.texto))]
         elif isinstance(bloque, Tabla):
             lineas += ["", *_tabla_en_consola(bloque)]
+        elif isinstance(bloque, Grafico):
+            continue
         else:
             lineas.append(bloque)
     return "\n".join(lineas).strip("\n") + "\n"
@@ -82,11 +106,38 @@ def _celda_md(texto: str) -> str:
     return texto.replace("|", "\\|")
 
 
+def _grafico_md(grafico: Grafico) -> list[str]:
+    """Un `xychart-beta` de mermaid (GitHub lo dibuja) y su leyenda de colores."""
+    colores = list(COLORES)[: len(grafico.series)]
+    lineas = [
+        "```mermaid",
+        "---",
+        "config:",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{", ".join(colores)}"',
+        "---",
+        "xychart-beta",
+        f'    title "{grafico.titulo}"',
+        f'    x-axis "{grafico.eje_x}" [{", ".join(grafico.categorias)}]',
+        f'    y-axis "{grafico.eje_y}"',
+    ]
+    for nombre, valores in grafico.series.items():
+        lineas.append(f'    line "{nombre}" [{", ".join(f"{valor:.0f}" for valor in valores)}]')
+    lineas += ["```", ""]
+    leyenda = "; ".join(
+        f"{COLORES[color]}: {nombre}" for color, nombre in zip(colores, grafico.series, strict=True)
+    )
+    return [*lineas, f"Líneas: {leyenda}.", ""]
+
+
 def en_markdown(bloques: list[Bloque], titulo: str) -> str:
     lineas = [f"# {titulo}", ""]
     for bloque in bloques:
         if isinstance(bloque, Titulo):
             lineas += [f"## {bloque.texto}", ""]
+        elif isinstance(bloque, Grafico):
+            lineas += _grafico_md(bloque)
         elif isinstance(bloque, Tabla):
             if bloque.titulo:
                 lineas += [f"**{bloque.titulo}**", ""]

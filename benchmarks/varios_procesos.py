@@ -18,8 +18,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
+
+from benchmarks.carga import SEMILLA, Celda, Ronda
 
 RAIZ = Path(__file__).resolve().parent.parent
 LISTO = "listo"
@@ -169,6 +172,55 @@ class Trabajadores:
     def _ultimos_errores(self) -> str:
         self._errores.seek(0)
         return self._errores.read()[-2000:] or "sin salida de error"
+
+
+def medir_formas(
+    formas: dict[str, Mapping[str, str]],
+    procesos: int,
+    hilos: int,
+    usuarios: int,
+    rondas: int,
+    duracion: float,
+    avisar: Callable[[int, str], None],
+    contar_conexiones: Callable[[str], int],
+) -> tuple[dict[str, Celda], dict[str, int]]:
+    """Cada forma de conectar (su entorno) con sus `procesos` trabajadores, en rondas
+    alternadas como las de los hilos: una de calentamiento y `rondas` de `duracion` s.
+
+    Devuelve las rondas de cada forma y el máximo de conexiones al servidor que tenía
+    abiertas tras una ronda, según `contar_conexiones(clave)`."""
+    celdas = {clave: Celda() for clave in formas}
+    conexiones = dict.fromkeys(formas, 0)
+    azar = random.Random(SEMILLA)
+    with ExitStack() as pila:
+        grupos = {
+            clave: pila.enter_context(Trabajadores(procesos, hilos, entorno, usuarios))
+            for clave, entorno in formas.items()
+        }
+        for numero in range(rondas + 1):
+            for clave in azar.sample(list(grupos), len(grupos)):
+                avisar(numero, clave)
+                # La ronda 0 calienta: abre las conexiones de cada pool (y de PgBouncer).
+                respuestas = grupos[clave].ronda(
+                    {"segundos": duracion / 4 if numero == 0 else duracion}
+                )
+                crudos = [crudo for respuesta in respuestas for crudo in respuesta["crudos"]]
+                if crudos:
+                    raise RuntimeError(
+                        f"{len(crudos)} errores inesperados; el primero: {crudos[0]}"
+                    )
+                conexiones[clave] = max(conexiones[clave], contar_conexiones(clave))
+                if numero > 0:
+                    celdas[clave].rondas.append(
+                        Ronda(
+                            hechas=sum(respuesta["hechas"] for respuesta in respuestas),
+                            rechazadas=sum(
+                                sum(respuesta["errores"].values()) for respuesta in respuestas
+                            ),
+                            segundos=max(respuesta["segundos"] for respuesta in respuestas),
+                        )
+                    )
+    return celdas, conexiones
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from benchmarks.base_de_medida import SUFIJO, base_de_medida
 from benchmarks.bench_pool import Parametros, url_de
 from benchmarks.carga import medir_ronda
 from benchmarks.informe import numero
+from benchmarks.pgbouncer import buscar_pgbouncer
 
 # Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso).
 DIMINUTO = Parametros(
@@ -33,6 +34,10 @@ DIMINUTO = Parametros(
     conexiones_nuevas=3,
     prestamos=20,
     rondas_password=1,
+    procesos=2,
+    hilos_por_proceso=2,
+    rondas_procesos=1,
+    duracion_procesos=0.05,
 )
 
 
@@ -65,6 +70,7 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         "3. Coste",
         "4. Coste de las",
         "5. Lo que cuesta esperar",
+        "6. Varios procesos",
         "Objetivos",
     )
     for titulo in titulos:
@@ -73,6 +79,12 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
     for nombre in v.nombres().values():
         assert f"| {nombre} |" in markdown
         assert nombre in consola.out
+    # El gráfico de ops/s por hilos, solo en Markdown: una línea por variante medida a
+    # todos los hilos (no la persistente, que solo llega a 5, ni el control).
+    assert "```mermaid" in markdown and "xychart-beta" in markdown
+    faltan = sum(paquete is not None for paquete in v.FALTA_PAQUETE.values())
+    assert markdown.count('    line "') == len(v.TODAS) - 2 - faltan
+    assert "xychart" not in consola.out
     # El progreso va a la salida de errores, una línea por fase fuera de una terminal.
     assert "... Rendimiento con 6 hilos" in consola.err
     assert "Traceback" not in consola.err
@@ -115,6 +127,17 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
     espera = resultados.espera
     assert min(espera.consulta_us, espera.consulta_acotada_us) > 0
     assert min(espera.devolver_us, espera.devolver_con_reinicio_us) > 0
+    # Varios procesos: directo siempre; a través de PgBouncer, si está instalado.
+    directo = resultados.procesos["directo"]
+    assert directo.omitida is None and directo.rondas[0].hechas > 0
+    assert directo.rechazadas == 0
+    assert 0 < resultados.conexiones_procesos["directo"] <= DIMINUTO.procesos * v.MAXIMO
+    pgbouncer = resultados.procesos["pgbouncer"]
+    if buscar_pgbouncer() is None:
+        assert "falta pgbouncer" in pgbouncer.omitida
+    else:
+        assert pgbouncer.omitida is None and pgbouncer.rondas[0].hechas > 0
+        assert pgbouncer.rechazadas == 0
 
     password = resultados.password
     assert (password.coste.n, password.coste.p) == (1024, 1)  # el de los tests
