@@ -561,6 +561,12 @@ def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) 
             "DB_POOL_MAX conexiones. Baje DB_POOL_MAX o ponga PgBouncer delante (vea «Más "
             "allá de una máquina» en el README)."
         )
+    elif "session is read-only" in texto:
+        consejo = (
+            "Ninguno acepta escrituras: los que responden son standby de solo lectura. Si el "
+            "primario cayó, promueva un standby (pg_ctl promote o su herramienta de alta "
+            "disponibilidad) y la aplicación lo encontrará sola."
+        )
     elif configuracion.embebido:
         consejo = (
             "El PostgreSQL embebido no responde: salga y vuelva a ejecutar el programa; si "

@@ -156,6 +156,9 @@ def test_tras_el_failover_el_mismo_proceso_sigue_escribiendo_sin_perder_nada(
 
         primario.parar("immediate")  # como un corte de luz: nada se cierra con orden
         caida = time.monotonic()
+        # Antes de la promoción no hay dónde escribir: el error nombra los dos servidores.
+        with pytest.raises(ConexionError) as sin_primario:
+            PoolConexiones(leer_configuracion({"DATABASE_URL": _url(primario, standby)}))
         standby.promover()
         promovido = time.monotonic()
         esperar_hasta(
@@ -183,4 +186,8 @@ def test_tras_el_failover_el_mismo_proceso_sigue_escribiendo_sin_perder_nada(
     )
     assert reanuda - caida < PLAZO_REANUDAR
     assert perdidos == set()
+    mensaje = str(sin_primario.value)
+    assert f"port {primario.puerto} failed: Connection refused" in mensaje
+    assert f"port {standby.puerto} failed: session is read-only" in mensaje
+    assert "promueva un standby" in mensaje
     assert Conexion.estadisticas()["en_uso"] == 0
