@@ -593,13 +593,11 @@ _SIN_HUECOS = ("too many clients", "too many connections", "connection slots are
 
 
 def _motivo_del_fallo(error: Exception) -> str:
-    """El porqué de libpq, una línea por servidor probado (sin sus líneas de pista)."""
-    lineas = [linea.strip() for linea in str(error).splitlines() if linea.strip()]
-    # Con varios servidores, libpq escribe un «connection to server ... failed» por cada uno.
-    intentos = [linea for linea in lineas if linea.startswith("connection to server")]
-    if len(intentos) > 1:
-        return "; ".join(intentos)
-    return lineas[0] if lineas else type(error).__name__
+    """El porqué de libpq: una línea por servidor probado, sin sus líneas de pista."""
+    # Con varios servidores, libpq escribe un fallo por cada uno; las pistas («Is the server
+    # running...?») van en líneas que empiezan por un tabulador.
+    lineas = [linea.strip() for linea in str(error).splitlines() if linea[:1] not in ("\t", "")]
+    return "; ".join(lineas) if lineas else type(error).__name__
 
 
 def configuracion_resuelta() -> Configuracion:
