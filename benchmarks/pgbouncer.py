@@ -83,6 +83,18 @@ class PgBouncer:
         """La configuración de `destino`, pero conectando a través de este PgBouncer."""
         return self.destino.con(host="127.0.0.1", puerto=self.puerto, opciones={})
 
+    def administrar(self, *ordenes: str) -> None:
+        """Ejecuta órdenes en la consola de administración (`KILL base`, `RESUME base`...)."""
+        parametros = self.configuracion().con(base="pgbouncer").parametros_conexion()
+        conexion = psycopg2.connect(**parametros)
+        try:
+            conexion.autocommit = True  # la consola no admite transacciones
+            with conexion.cursor() as cursor:
+                for orden in ordenes:
+                    cursor.execute(orden)
+        finally:
+            conexion.close()
+
     def detener(self) -> None:
         """Para PgBouncer (corta a sus clientes) y borra su directorio."""
         if self._proceso.poll() is None:

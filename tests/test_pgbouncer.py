@@ -40,7 +40,7 @@ def pool_por_pgbouncer(base_limpia, pgbouncer, monkeypatch):
     monkeypatch.setenv("DB_HOST", "127.0.0.1")
     monkeypatch.setenv("DB_PORT", str(pgbouncer.puerto))
     Conexion.cerrar_conexiones()
-    yield
+    yield base_limpia
     en_uso = Conexion.estadisticas()["en_uso"]
     Conexion.cerrar_conexiones()
     assert en_uso == 0, f"el test dejó {en_uso} conexiones prestadas en el pool"
@@ -58,25 +58,25 @@ def test_transacciones_con_cursor_e_iterar_funcionan_a_traves_de_pgbouncer():
     assert UsuarioDAO.autenticar("pgb3", PASSWORD) is not None
 
 
-@pytest.mark.usefixtures("pool_por_pgbouncer")
-def test_a_traves_de_pgbouncer_la_conexion_inactiva_se_valida_y_se_reutiliza(monkeypatch):
+def test_a_traves_de_pgbouncer_la_conexion_inactiva_se_valida_y_la_cortada_se_cambia(
+    pool_por_pgbouncer, pgbouncer, monkeypatch
+):
+    # Cualquier conexión libre cuenta como inactiva: se valida (SELECT 1) al prestarla.
+    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", -1.0)
     primera = Conexion.obtener_conexion()
     Conexion.liberar_conexion(primera)
-    # Cualquier conexión libre cuenta como inactiva: la siguiente se valida con SELECT 1.
-    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", -1.0)
-    validadas = []
-    original = modulo_conexion.PoolConexiones._responde
-    monkeypatch.setattr(
-        modulo_conexion.PoolConexiones,
-        "_responde",
-        staticmethod(lambda conexion: validadas.append(conexion) or original(conexion)),
-    )
-
     segunda = Conexion.obtener_conexion()
     Conexion.liberar_conexion(segunda)
+    assert segunda is primera  # la validación a través de PgBouncer no la descarta
 
-    assert validadas == [primera]
-    assert segunda is primera  # respondió: no se cambió por otra
+    # PgBouncer corta a todos sus clientes de la base: la conexión libre del pool queda rota.
+    base = pool_por_pgbouncer.base
+    pgbouncer.administrar(f'KILL "{base}"', f'RESUME "{base}"')
+
+    assert UsuarioDAO.contar() == 0  # sin error: la validación la descubrió y la cambió
+    tercera = Conexion.obtener_conexion()
+    Conexion.liberar_conexion(tercera)
+    assert tercera is not primera
 
 
 @pytest.mark.usefixtures("pool_por_pgbouncer")
