@@ -36,7 +36,9 @@ class ServidorLocal:
 
     def __init__(self, directorio: Path, ajustes: dict[str, str] | None = None):
         self.directorio = directorio
-        self.puerto = puerto_libre()
+        # El puerto se elige al arrancar, no antes: así otro proceso tiene menos tiempo para
+        # ocuparlo entre que se elige y que el servidor lo abre.
+        self.puerto: int | None = None
         self.ajustes = ajustes or {}
 
     @classmethod
@@ -85,6 +87,8 @@ class ServidorLocal:
             conexion.close()
 
     def arrancar(self) -> None:
+        if self.puerto is None:
+            self.puerto = puerto_libre()
         ajustes = " ".join(f"-c {nombre}={valor}" for nombre, valor in self.ajustes.items())
         opciones = f"-h 127.0.0.1 -p {self.puerto} -k {self.directorio} {ajustes}"
         self._pg_ctl("-w", "-o", opciones, "-l", str(self.directorio / "log"), "start")
