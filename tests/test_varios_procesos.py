@@ -12,6 +12,7 @@ from collections import Counter
 
 import psycopg2
 import pytest
+from ayudas import directorio_fuera_de_pytest
 from servidores_locales import ServidorLocal
 
 from acceso_datos.conexion import Conexion, PoolConexiones
@@ -33,12 +34,13 @@ CONSEJO = "Baje DB_POOL_MAX o ponga PgBouncer delante"
 @pytest.fixture(scope="module")
 def servidor_pequeno():
     """Un PostgreSQL con max_connections=20, como el de un plan gratuito en la nube."""
-    servidor = ServidorLocal.nuevo("max20", {"max_connections": str(MAX_CONNECTIONS)})
-    try:
-        servidor.arrancar()
-        yield servidor
-    finally:
-        servidor.borrar()
+    with directorio_fuera_de_pytest("max20") as carpeta:
+        servidor = ServidorLocal.nuevo(carpeta, {"max_connections": str(MAX_CONNECTIONS)})
+        try:
+            servidor.arrancar()
+            yield servidor
+        finally:
+            servidor.parar_si_sigue()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from ayudas import directorio_fuera_de_pytest
 from servidores_locales import ServidorLocal, esperar_hasta
 
 from acceso_datos.conexion import Conexion, PoolConexiones
@@ -35,21 +36,26 @@ def primario_y_standby():
     """Un primario que espera al standby en cada commit (synchronous_standby_names) y su
     standby. El ajuste síncrono va solo en la línea de órdenes del primario: el standby,
     una vez promovido, no tiene a quién esperar."""
-    primario = ServidorLocal.nuevo("primario", {"synchronous_standby_names": "'*'"})
-    standby = None
-    try:
-        primario.arrancar()
-        standby = primario.standby("standby")
-        esperar_hasta(
-            lambda: primario.consultar("SELECT sync_state FROM pg_stat_replication") == [("sync",)],
-            COTA_CUELGUE,
-            "que el standby replique en modo síncrono",
-        )
-        yield primario, standby
-    finally:
-        for servidor in (standby, primario):
-            if servidor is not None:
-                servidor.borrar()
+    with (
+        directorio_fuera_de_pytest("primario") as carpeta_primario,
+        directorio_fuera_de_pytest("standby") as carpeta_standby,
+    ):
+        primario = ServidorLocal.nuevo(carpeta_primario, {"synchronous_standby_names": "'*'"})
+        standby = ServidorLocal(carpeta_standby / "datos")  # aún sin datos: para limpiar
+        try:
+            primario.arrancar()
+            standby = primario.standby(carpeta_standby)
+            esperar_hasta(
+                lambda: (
+                    primario.consultar("SELECT sync_state FROM pg_stat_replication") == [("sync",)]
+                ),
+                COTA_CUELGUE,
+                "que el standby replique en modo síncrono",
+            )
+            yield primario, standby
+        finally:
+            standby.parar_si_sigue()
+            primario.parar_si_sigue()
 
 
 @pytest.fixture
