@@ -80,10 +80,16 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         assert f"| {nombre} |" in markdown
         assert nombre in consola.out
     # El gráfico de ops/s por hilos, solo en Markdown: una línea por variante medida a
-    # todos los hilos (no la persistente, que solo llega a 5, ni el control).
+    # todos los hilos (no las de una conexión por hilo, que solo llegan a 5, ni el control).
     assert "```mermaid" in markdown and "xychart-beta" in markdown
-    faltan = sum(paquete is not None for paquete in v.FALTA_PAQUETE.values())
-    assert markdown.count('    line "') == len(v.TODAS) - 2 - faltan
+    lineas = [
+        clase
+        for clase in v.TODAS
+        if clase is not v.Control
+        and clase.max_hilos is None
+        and v.FALTA_PAQUETE.get(clase.clave) is None
+    ]
+    assert markdown.count('    line "') == len(lineas)
     assert "xychart" not in consola.out
     # El progreso va a la salida de errores, una línea por fase fuera de una terminal.
     assert "... Rendimiento con 6 hilos" in consola.err
