@@ -8,6 +8,7 @@ CI=true, falla (ver `pgbouncer_instalado` en conftest.py).
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from ayudas import RAIZ
@@ -15,6 +16,7 @@ from ayudas import RAIZ
 from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.errores import ServidorNoRespondeError
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 from benchmarks.pgbouncer import PgBouncer
@@ -31,6 +33,7 @@ SUITES = [
     "tests/test_persona_dao.py",
 ]
 SELECCION = "not lento and not un_backend_por_conexion"
+MARGEN = 5.0  # segundos sobre el plazo que se prueba: el reparto de la CPU, no un cuelgue
 LIMITE_SUITE = 100  # segundos: la suite tarda unos pocos; más sería un cuelgue
 
 
@@ -84,6 +87,21 @@ def test_a_traves_de_pgbouncer_la_conexion_inactiva_se_valida_y_la_cortada_se_ca
     tercera = Conexion.obtener_conexion()
     Conexion.liberar_conexion(tercera)
     assert tercera is not primera
+
+
+@pytest.mark.usefixtures("pool_por_pgbouncer")
+def test_db_query_timeout_acota_la_espera_tambien_a_traves_de_pgbouncer(monkeypatch):
+    # El plazo lo mide el cliente (el wait callback), no el parámetro de arranque `options`,
+    # que PgBouncer rechaza: vale igual a través de él.
+    monkeypatch.setenv("DB_QUERY_TIMEOUT", "1")
+    Conexion.cerrar_conexiones()
+    inicio = time.monotonic()
+
+    with pytest.raises(ServidorNoRespondeError), CursorDelPool() as cursor:
+        cursor.execute("SELECT pg_sleep(10)")
+
+    assert time.monotonic() - inicio < 1 + MARGEN
+    assert UsuarioDAO.contar() == 0  # el mismo pool sigue, a través del mismo PgBouncer
 
 
 @pytest.mark.usefixtures("pool_por_pgbouncer")
