@@ -91,6 +91,8 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
                     mal += 1
         except BaseException as error:
             errores.append(error)
+            # La ronda ya no vale: que los demás paren ya, no al final de `duracion`.
+            parar.set()
         hechas[indice], rechazadas[indice] = bien, mal
 
     hilos = [
@@ -103,12 +105,13 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
     try:
         salida.wait(timeout=ESPERA_ARRANQUE)
         inicio = time.perf_counter()
-        # La ventana de medida: aquí dormir es medir, no sincronizar. A trozos: un Ctrl-C que
-        # llega justo antes de que el hilo se bloquee no se atiende hasta que vuelve a Python,
-        # y con una sola espera eso sería al final de la ronda.
+        # La ventana de medida: aquí esperar es medir, no sincronizar. Se acaba antes si un
+        # hilo falla (pone `parar`). A trozos: un Ctrl-C que llega justo antes de que el hilo
+        # se bloquee no se atiende hasta que vuelve a Python, y con una sola espera eso sería
+        # al final de la ronda.
         fin = time.monotonic() + duracion
-        while (restante := fin - time.monotonic()) > 0:
-            time.sleep(min(restante, 0.1))
+        while (restante := fin - time.monotonic()) > 0 and not parar.wait(min(restante, 0.1)):
+            pass
     finally:
         # También si se interrumpe (Ctrl-C): ningún hilo debe seguir usando conexiones
         # mientras se cierran.
@@ -122,7 +125,8 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
             hilo.join(timeout=max(0.0, limite - time.monotonic()))
     segundos = time.perf_counter() - inicio
     if errores:
-        raise RuntimeError(f"{len(errores)} hilos fallaron; el primero: {errores[0]!r}")
+        fallaron = "1 hilo falló" if len(errores) == 1 else f"{len(errores)} hilos fallaron"
+        raise RuntimeError(f"{fallaron}; el primero: {errores[0]!r}")
     if any(hilo.is_alive() for hilo in hilos):
         raise RuntimeError(f"hilos sin terminar {MARGEN_PARADA:.0f} s después de la señal")
     return Ronda(sum(hechas), sum(rechazadas), segundos)
