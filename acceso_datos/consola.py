@@ -1,5 +1,6 @@
 """Lo que comparten los menús de consola: el bucle de opciones, leer un id, confirmar un
-borrado, listar por páginas y explicar en español los errores de las capas de abajo."""
+borrado, listar por páginas, explicar en español los errores de las capas de abajo y
+escribir números y plurales como se escriben en español."""
 
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -59,6 +60,17 @@ def atender(accion: Callable[[], None]) -> None:
         print("Error inesperado: no se guardó nada a medias. Los detalles están en el log.")
 
 
+def numero(valor: float, decimales: int = 0) -> str:
+    """Un número como se escribe en español: coma decimal y espacio entre millares."""
+    texto = f"{valor:,.{decimales}f}"
+    return texto.replace(",", " ").replace(".", ",")
+
+
+def plural(cantidad: int, singular: str, varios: str) -> str:
+    """La cantidad con su nombre en singular o en plural: «1 conexión», «2 conexiones»."""
+    return f"{cantidad} {singular if cantidad == 1 else varios}"
+
+
 def leer_id(pregunta: str) -> int | None:
     """Lee un id; si no es un entero positivo lo explica y devuelve None."""
     texto = input(pregunta).strip()
@@ -105,8 +117,7 @@ def listar_por_paginas(
             print(fila(registro))
         if len(pagina) <= FILAS_POR_PAGINA:
             # Sin esta línea, tras la última página el menú llega sin que se note el final.
-            total = desplazamiento + len(pagina)
-            print(f"Total: {total} {nombres[0] if total == 1 else nombres[1]}.")
+            print(f"Total: {plural(desplazamiento + len(pagina), *nombres)}.")
             return
         desplazamiento += FILAS_POR_PAGINA
         if input(PREGUNTA_PAGINA).strip().lower() == "q":

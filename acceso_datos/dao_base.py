@@ -28,7 +28,7 @@ from acceso_datos.errores import (
     es_conexion_perdida,
 )
 from acceso_datos.logger_base import log
-from acceso_datos.validacion import MAX_BIGINT, MAX_SERIAL, validar_entero
+from acceso_datos.validacion import MAX_BIGINT, MAX_SERIAL, etiqueta, validar_entero
 
 _CONEXION_PERDIDA = (
     "Se perdió la conexión con PostgreSQL y la operación no se hizo (no quedó nada "
@@ -78,7 +78,7 @@ def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> Error
     if isinstance(error, errors.UniqueViolation):
         return _duplicado(diagnostico, entidad)
     if isinstance(error, errors.NotNullViolation):
-        return DatosInvalidosError(f"El campo {diagnostico.column_name} es obligatorio.")
+        return DatosInvalidosError(f"El campo {etiqueta(diagnostico.column_name)} es obligatorio.")
     if isinstance(error, errors.CheckViolation):
         return DatosInvalidosError(
             f"Los datos no cumplen la regla {diagnostico.constraint_name} de la tabla "
@@ -151,6 +151,7 @@ def _duplicado(diagnostico: Diagnostics, entidad: str) -> RegistroDuplicadoError
             f"Ya existe {entidad} con ese valor (restricción {diagnostico.constraint_name})."
         )
     campo, valor = clave["campo"], clave["valor"]
+    nombre = etiqueta(campo)
     return RegistroDuplicadoError(
-        f"Ya existe {entidad} con {campo} '{valor}'. Elija otro {campo}.", campo, valor
+        f"Ya existe {entidad} con {nombre} '{valor}'. Elija otro {nombre}.", campo, valor
     )

@@ -11,12 +11,17 @@ FORMATO = "%(asctime)s %(levelname)s [%(module)s:%(lineno)d] %(message)s"
 RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 
 
+# En la consola, el nivel en español: la ve quien usa el programa.
+NIVELES_EN_CONSOLA = {"WARNING": "AVISO", "ERROR": "ERROR", "CRITICAL": "CRÍTICO"}
+
+
 class _FormatoSinTrazas(logging.Formatter):
     """Formato de consola: el aviso sin la traza, que queda solo en el archivo de log."""
 
     def format(self, registro: logging.LogRecord) -> str:
         copia = logging.makeLogRecord(registro.__dict__)
         copia.exc_info = copia.exc_text = copia.stack_info = None
+        copia.levelname = NIVELES_EN_CONSOLA.get(copia.levelname, copia.levelname)
         return super().format(copia)
 
 

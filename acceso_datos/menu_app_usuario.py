@@ -31,6 +31,16 @@ MENU = """
 0) Salir"""
 
 
+# Opción 6: cada clave de Conexion.estadisticas(), con su nombre en pantalla y qué cuenta.
+ESTADO_DEL_POOL = (
+    ("minimo", "mínimo", "conexiones que el pool mantiene siempre abiertas"),
+    ("maximo", "máximo", "conexiones como máximo a la vez"),
+    ("en_uso", "en uso", "conexiones prestadas ahora mismo"),
+    ("libres", "libres", "conexiones abiertas esperando a ser reutilizadas"),
+    ("esperando", "esperando", "hilos esperando turno porque no queda ninguna"),
+)
+
+
 class MenuAppUsuario:
     """Bucle del menú: lee una opción, la ejecuta y explica cualquier error."""
 
@@ -64,29 +74,29 @@ class MenuAppUsuario:
         """Opción 1: la tabla de usuarios, de 20 en 20."""
         listar_por_paginas(
             UsuarioDAO.seleccionar_pagina,
-            f"{'ID':>6}  USERNAME",
+            f"{'ID':>6}  NOMBRE DE USUARIO",
             lambda usuario: f"{usuario.id_usuario:>6}  {usuario.username}",
             ("usuario", "usuarios"),
             "No hay usuarios registrados. Use la opción 2 para agregar uno.",
         )
 
     def agregar(self) -> None:
-        """Opción 2: pide username y contraseña y muestra el id nuevo."""
+        """Opción 2: pide nombre de usuario y contraseña y muestra el id nuevo."""
         # Un username que no sirve se dice antes de pedir la contraseña: si no, lo siguiente
         # que se escribe (quizá una opción del menú) acabaría en la pregunta de la contraseña.
-        username = validar_username(input("Username: "))
+        username = validar_username(input("Nombre de usuario: "))
         password = leer_password("Contraseña (8 a 128 caracteres, no se ve al escribir): ")
         usuario = Usuario(username=username, password=password)
         UsuarioDAO.insertar(usuario)
         print(f"Usuario agregado con id {usuario.id_usuario}.")
 
     def modificar(self) -> None:
-        """Opción 3: cambia el username y/o la contraseña; vacío conserva el valor."""
+        """Opción 3: cambia el nombre de usuario y/o la contraseña; vacío conserva el valor."""
         usuario = self._buscar(leer_id("Id del usuario a modificar: "))
         if usuario is None:
             return
         print(f"Usuario actual: {usuario.username}")
-        nuevo_username = input("Nuevo username (Enter para conservarlo): ")
+        nuevo_username = input("Nuevo nombre de usuario (Enter para conservarlo): ")
         if nuevo_username:
             nuevo_username = validar_username(nuevo_username)  # antes de la contraseña
         nueva_password = leer_password(
@@ -113,12 +123,12 @@ class MenuAppUsuario:
             print(f"Usuario {usuario.id_usuario} eliminado.")
 
     def iniciar_sesion(self) -> None:
-        """Opción 5: comprueba username y contraseña."""
-        username = input("Username: ")
+        """Opción 5: comprueba nombre de usuario y contraseña."""
+        username = input("Nombre de usuario: ")
         password = leer_password("Contraseña (no se ve al escribir): ")
         usuario = UsuarioDAO.autenticar(username, password)
         if usuario is None:
-            print("Username o contraseña incorrectos.")
+            print("Nombre de usuario o contraseña incorrectos.")
         else:
             print(f"Credenciales válidas: bienvenido, {usuario.username}.")
 
@@ -126,11 +136,8 @@ class MenuAppUsuario:
         """Opción 6: los contadores del pool, explicados."""
         datos = Conexion.estadisticas()
         print("Pool de conexiones (Conexion.estadisticas()):")
-        print(f"minimo     {datos['minimo']:>3}  conexiones que el pool mantiene siempre abiertas")
-        print(f"maximo     {datos['maximo']:>3}  conexiones como máximo a la vez")
-        print(f"en_uso     {datos['en_uso']:>3}  conexiones prestadas ahora mismo")
-        print(f"libres     {datos['libres']:>3}  conexiones abiertas esperando a ser reutilizadas")
-        print(f"esperando  {datos['esperando']:>3}  hilos esperando turno porque no queda ninguna")
+        for clave, nombre, explicacion in ESTADO_DEL_POOL:
+            print(f"{nombre:<10} {datos[clave]:>3}  {explicacion}")
 
     @staticmethod
     def _buscar(id_usuario: int | None) -> Usuario | None:
@@ -185,7 +192,7 @@ def main() -> int:
     if primera_vez:
         print(f"Los datos del PostgreSQL embebido quedan en {configuracion.directorio_embebido}")
     print(f"Base de datos: {configuracion.destino()}")
-    print(f"Log: {ruta_log}")
+    print(f"Registro (log): {ruta_log}")
     try:
         MenuAppUsuario().ejecutar()
     finally:

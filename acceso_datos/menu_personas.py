@@ -27,7 +27,7 @@ class MenuPersonas:
         """Opción 1: la tabla de personas, de 20 en 20."""
         listar_por_paginas(
             PersonaDAO.seleccionar_pagina,
-            f"{'ID':>6}  NOMBRE APELLIDO <EMAIL>",
+            f"{'ID':>6}  NOMBRE APELLIDO <CORREO ELECTRÓNICO>",
             lambda persona: (
                 f"{persona.id_persona:>6}  {persona.nombre} {persona.apellido} <{persona.email}>"
             ),
@@ -36,23 +36,23 @@ class MenuPersonas:
         )
 
     def agregar(self) -> None:
-        """Opción 2: pide nombre, apellido y e-mail y muestra el id nuevo."""
+        """Opción 2: pide nombre, apellido y correo electrónico y muestra el id nuevo."""
         nombre = input("Nombre: ")
         apellido = input("Apellido: ")
-        email = input("Email: ")
+        email = input("Correo electrónico: ")
         persona = Persona(nombre=nombre, apellido=apellido, email=email)
         PersonaDAO.insertar(persona)
         print(f"Persona agregada con id {persona.id_persona}.")
 
     def modificar(self) -> None:
-        """Opción 3: cambia nombre, apellido o e-mail; vacío conserva el valor."""
+        """Opción 3: cambia nombre, apellido o correo electrónico; vacío conserva el valor."""
         persona = self._buscar(leer_id("Id de la persona a modificar: "))
         if persona is None:
             return
         print(f"Persona actual: {persona.nombre} {persona.apellido} <{persona.email}>")
         nombre = input("Nuevo nombre (Enter para conservarlo): ")
         apellido = input("Nuevo apellido (Enter para conservarlo): ")
-        email = input("Nuevo email (Enter para conservarlo): ")
+        email = input("Nuevo correo electrónico (Enter para conservarlo): ")
         if not (nombre or apellido or email):
             print("Sin cambios.")
             return

@@ -3,7 +3,7 @@
 import unicodedata
 
 from acceso_datos.errores import DatosInvalidosError
-from acceso_datos.validacion import exigir_utf8, validar_texto
+from acceso_datos.validacion import etiqueta, exigir_utf8, validar_texto
 
 MAX_USERNAME = 50
 MIN_PASSWORD = 8
@@ -55,13 +55,14 @@ def validar_username(username: object) -> str:
 
 def validar_password(password: object) -> str:
     """Devuelve la contraseña si es válida; si no, lanza DatosInvalidosError (sin mostrarla)."""
+    campo = etiqueta("password")
     if password is None:
-        raise DatosInvalidosError("El campo password es obligatorio.")
+        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
     if not isinstance(password, str):
-        raise DatosInvalidosError("El campo password debe ser texto.")
+        raise DatosInvalidosError(f"El campo {campo} debe ser texto.")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise DatosInvalidosError(
-            f"El campo password debe tener entre {MIN_PASSWORD} y {MAX_PASSWORD} "
+            f"El campo {campo} debe tener entre {MIN_PASSWORD} y {MAX_PASSWORD} "
             f"caracteres (tiene {len(password)})."
         )
     exigir_utf8("password", password)

@@ -2,6 +2,7 @@
 
 Cada uno devuelve el valor si sirve y, si no, lanza `DatosInvalidosError` con un mensaje
 en español que empieza por «El campo <nombre>»: así el menú puede mostrarlo tal cual.
+Las columnas con nombre en inglés se nombran en español (`ETIQUETAS`).
 """
 
 import re
@@ -16,26 +17,42 @@ MAX_BIGINT = 2**63 - 1  # el mayor LIMIT u OFFSET que admite PostgreSQL
 # Forma mínima de una dirección: algo, una arroba, algo; sin espacios ni otra arroba.
 _FORMA_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
+# Cómo se llama en pantalla cada columna cuyo nombre no es español (las demás, igual que en
+# la tabla). Un DAO nuevo con una columna así añade aquí su línea.
+ETIQUETAS = {
+    "username": "nombre de usuario",
+    "password": "contraseña",
+    "email": "correo electrónico",
+}
+
+
+def etiqueta(campo: str) -> str:
+    """El nombre de un campo (atributo o columna) tal como lo lee quien usa el programa."""
+    return ETIQUETAS.get(campo, campo)
+
+
+def _invalido(campo: str, motivo: str) -> DatosInvalidosError:
+    """«El campo <nombre> <motivo>», con el nombre en español."""
+    return DatosInvalidosError(f"El campo {etiqueta(campo)} {motivo}")
+
 
 def validar_texto(campo: str, valor: object, maximo: int) -> str:
     """Devuelve el texto si no está en blanco, cabe en `maximo` caracteres y no lleva
     caracteres de control; si no, lanza DatosInvalidosError."""
     if valor is None:
-        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+        raise _invalido(campo, "es obligatorio.")
     if not isinstance(valor, str):
-        raise DatosInvalidosError(f"El campo {campo} debe ser texto.")
+        raise _invalido(campo, "debe ser texto.")
     if not valor.strip():
-        raise DatosInvalidosError(f"El campo {campo} no puede estar en blanco.")
+        raise _invalido(campo, "no puede estar en blanco.")
     if len(valor) > maximo:
-        raise DatosInvalidosError(
-            f"El campo {campo} tiene {len(valor)} caracteres; el máximo es {maximo}."
-        )
+        raise _invalido(campo, f"tiene {len(valor)} caracteres; el máximo es {maximo}.")
     exigir_utf8(campo, valor)
     # Categoría Unicode "Cc": caracteres de control, NUL incluido (PostgreSQL lo rechaza).
     if any(unicodedata.category(c) == "Cc" for c in valor):
-        raise DatosInvalidosError(
-            f"El campo {campo} no puede contener caracteres de control (tabuladores, "
-            "saltos de línea, NUL...)."
+        raise _invalido(
+            campo,
+            "no puede contener caracteres de control (tabuladores, saltos de línea, NUL...).",
         )
     return valor
 
@@ -45,11 +62,9 @@ def validar_email(campo: str, valor: object, maximo: int) -> str:
     caracteres como mucho; si no, lanza DatosInvalidosError."""
     email = validar_texto(campo, valor, maximo)
     if any(c.isspace() for c in email):
-        raise DatosInvalidosError(f"El campo {campo} no puede contener espacios ('{email}').")
+        raise _invalido(campo, f"no puede contener espacios ('{email}').")
     if not _FORMA_EMAIL.fullmatch(email):
-        raise DatosInvalidosError(
-            f"El campo {campo} debe tener la forma nombre@dominio (escribió '{email}')."
-        )
+        raise _invalido(campo, f"debe tener la forma nombre@dominio (escribió '{email}').")
     return email
 
 
@@ -59,13 +74,13 @@ def validar_entero(
     """Devuelve el entero si está entre `minimo` y `maximo`; si no (o si no es un int, o
     es un bool), lanza DatosInvalidosError."""
     if valor is None:
-        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+        raise _invalido(campo, "es obligatorio.")
     if isinstance(valor, bool) or not isinstance(valor, int):
-        raise DatosInvalidosError(f"El campo {campo} debe ser un número entero.")
+        raise _invalido(campo, "debe ser un número entero.")
     if minimo is not None and valor < minimo:
-        raise DatosInvalidosError(f"El campo {campo} debe ser al menos {minimo} (es {valor}).")
+        raise _invalido(campo, f"debe ser al menos {minimo} (es {valor}).")
     if maximo is not None and valor > maximo:
-        raise DatosInvalidosError(f"El campo {campo} no puede pasar de {maximo}.")
+        raise _invalido(campo, f"no puede pasar de {maximo}.")
     return valor
 
 
@@ -88,25 +103,21 @@ def validar_decimal(
     exige un Decimal (o un int) finito y con `decimales` decimales como mucho.
     """
     if valor is None:
-        raise DatosInvalidosError(f"El campo {campo} es obligatorio.")
+        raise _invalido(campo, "es obligatorio.")
     if isinstance(valor, bool) or not isinstance(valor, int | Decimal):
         motivo = ": un float no guarda exactos los decimales" if isinstance(valor, float) else ""
-        raise DatosInvalidosError(
-            f"El campo {campo} debe ser un Decimal (p. ej. Decimal('9.99')) o un entero{motivo}."
-        )
+        raise _invalido(campo, f"debe ser un Decimal (p. ej. Decimal('9.99')) o un entero{motivo}.")
     numero = Decimal(valor)
     if not numero.is_finite():
-        raise DatosInvalidosError(f"El campo {campo} debe ser un número finito (es {numero}).")
+        raise _invalido(campo, f"debe ser un número finito (es {numero}).")
     desplazado = numero.scaleb(decimales)  # 1.999 con 2 decimales -> 199.9: sobra uno
     if desplazado != desplazado.to_integral_value():
-        raise DatosInvalidosError(
-            f"El campo {campo} admite como mucho {decimales} decimales (es {numero})."
-        )
+        raise _invalido(campo, f"admite como mucho {decimales} decimales (es {numero}).")
     maximo = Decimal(10) ** (digitos - decimales)
     if abs(numero) >= maximo:
-        raise DatosInvalidosError(f"El campo {campo} debe ser menor que {maximo} (es {numero}).")
+        raise _invalido(campo, f"debe ser menor que {maximo} (es {numero}).")
     if minimo is not None and numero < minimo:
-        raise DatosInvalidosError(f"El campo {campo} debe ser al menos {minimo} (es {numero}).")
+        raise _invalido(campo, f"debe ser al menos {minimo} (es {numero}).")
     return numero
 
 
@@ -116,6 +127,4 @@ def exigir_utf8(campo: str, texto: str) -> None:
     try:
         texto.encode("utf-8")
     except UnicodeEncodeError:
-        raise DatosInvalidosError(
-            f"El campo {campo} contiene caracteres que no son texto Unicode válido."
-        ) from None
+        raise _invalido(campo, "contiene caracteres que no son texto Unicode válido.") from None

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from acceso_datos.consola import numero
+
 ANCHO = 100
 
 
@@ -48,12 +50,6 @@ COLORES = {
 }
 
 Bloque = str | Tabla | Titulo | Grafico  # un str es un párrafo
-
-
-def numero(valor: float, decimales: int = 0) -> str:
-    """Un número como se escribe en español: coma decimal y espacio entre millares."""
-    texto = f"{valor:,.{decimales}f}"
-    return texto.replace(",", " ").replace(".", ",")
 
 
 def veces(valor: float) -> str:

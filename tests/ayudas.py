@@ -1,6 +1,7 @@
 """Ayudas que comparten los tests: contadores del pool, procesos del servidor y
 directorios temporales. Las fixtures están en conftest.py."""
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,3 +62,33 @@ def directorio_fuera_de_pytest(prefijo: str) -> Iterator[Path]:
         prefix=f"acceso_datos_{prefijo}_", ignore_cleanup_errors=True
     ) as directorio:
         yield Path(directorio)
+
+
+# --- lo que se ve en pantalla -----------------------------------------------------------
+
+# Palabras en inglés que ya se colaron alguna vez en pantalla, y las que dice libpq.
+_EN_INGLES = re.compile(
+    r"\b(username|password|e-?mail|warning|connection|failed|refused|exhausted|expired|"
+    r"timeout|server)\b",
+    re.IGNORECASE,
+)
+# Un plural tras «1»: «1 conexiones».
+_PLURAL_TRAS_UNO = re.compile(r"(?<![\d,.])\b1 [a-záéíóúñ]+(?:es|os|as)\b")
+# Un decimal con punto («2.0 s»); no una dirección IP (127.0.0.1), que lleva varios.
+_DECIMAL_CON_PUNTO = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+# Lo que no se traduce: nombres de código (`with CursorDelPool()`, Conexion.estadisticas(),
+# DB_POOL_MAX), rutas y mensajes citados tal cual entre comillas latinas («...»).
+_NO_ES_TEXTO = re.compile(r"`[^`]*`|«[^»]*»|\S*(?:_|/|\(\))\S*")
+
+
+def problemas_de_idioma(pantalla: str) -> list[str]:
+    """Lo que está mal en un texto de pantalla en español: palabras en inglés, plurales
+    tras «1» y decimales con punto. Vacía si no hay nada."""
+    texto = _NO_ES_TEXTO.sub(" ", pantalla)
+    # «1 libre» y «1 conexión» están bien; «1 segundos» no. Las palabras que acaban en
+    # -es/-os/-as en singular (mes, caos...) no salen en estas pantallas.
+    return [
+        *_EN_INGLES.findall(texto),
+        *_PLURAL_TRAS_UNO.findall(texto),
+        *_DECIMAL_CON_PUNTO.findall(texto),
+    ]

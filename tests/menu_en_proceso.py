@@ -12,6 +12,15 @@ import pytest
 from ayudas import RAIZ
 
 ORDEN = [sys.executable, "-m", "acceso_datos"]
+# El menú sin revisar las conexiones ociosas antes de prestarlas (VALIDAR_SI_INACTIVA
+# infinito): así la primera orden tras parar el servidor va por la conexión que ya no sirve,
+# tarde lo que tarde la parada, y no por una nueva que el pool habría abierto al revisarla.
+ORDEN_SIN_REVISAR_OCIOSAS = [
+    sys.executable,
+    "-c",
+    "import runpy; import acceso_datos.conexion as c; c.VALIDAR_SI_INACTIVA = float('inf'); "
+    "runpy.run_module('acceso_datos', run_name='__main__')",
+]
 PROMPT = "Opción: "
 ESPERA = 60  # segundos: cota para detectar un cuelgue, no una medida de tiempo
 
@@ -82,14 +91,14 @@ class Conversacion:
 
 
 @contextmanager
-def menu_interactivo(entorno, archivo_errores: Path, *argumentos: str):
+def menu_interactivo(entorno, archivo_errores: Path, *argumentos: str, orden=ORDEN):
     """El menú (o `python -m acceso_datos` con `argumentos`) en marcha con tuberías.
 
     Al salir, se asegura de que el proceso terminó.
     """
     with open(archivo_errores, "wb") as errores:
         proceso = subprocess.Popen(
-            [*ORDEN, *argumentos], cwd=RAIZ, env=entorno, stdin=subprocess.PIPE,
+            [*orden, *argumentos], cwd=RAIZ, env=entorno, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=errores,
         )  # fmt: skip
     try:

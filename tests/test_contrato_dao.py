@@ -13,6 +13,7 @@ from ayudas import en_uso, pid_de, pid_de_la_proxima_conexion
 
 from acceso_datos import CursorDelPool, Persona, PersonaDAO, Usuario, UsuarioDAO
 from acceso_datos.errores import ConexionError, DatosInvalidosError, RegistroDuplicadoError
+from acceso_datos.validacion import etiqueta
 
 
 @dataclass(frozen=True)
@@ -212,9 +213,9 @@ def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, va
     cambio = cambio_de(ficha, guardada, 3)
     setattr(cambio, campo, valor)
 
-    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {etiqueta(campo)} "):
         ficha.dao.insertar(nueva)
-    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {etiqueta(campo)} "):
         ficha.dao.actualizar(cambio)
 
     assert getattr(nueva, ficha.id) is None
@@ -235,7 +236,7 @@ def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_
 
     for error in (al_insertar.value, al_actualizar.value):
         assert (error.campo, error.valor) == (ficha.unico, repetido)
-        assert f"{ficha.unico} '{repetido}'" in str(error)
+        assert f"{etiqueta(ficha.unico)} '{repetido}'" in str(error)
     assert ficha.dao.seleccionar() == antes
 
 

@@ -113,7 +113,7 @@ def test_la_consola_solo_muestra_desde_warning(tmp_path, capsys):
     consola = capsys.readouterr()
     lineas = consola.err.splitlines()
     assert [LINEA.match(linea).group("nivel", "mensaje") for linea in lineas] == [
-        ("WARNING", "posible fuga de conexión"),
+        ("AVISO", "posible fuga de conexión"),
         ("ERROR", "servidor caído"),
     ]
     assert consola.out == ""

@@ -4,6 +4,7 @@ import pytest
 
 from acceso_datos.errores import DatosInvalidosError
 from acceso_datos.persona import Persona, validar_persona
+from acceso_datos.validacion import etiqueta
 
 
 def test_argumentos_por_posicion_siguen_el_orden_de_la_tabla():
@@ -56,5 +57,5 @@ def test_validar_persona_devuelve_los_datos_listos_para_guardar():
     ],
 )
 def test_datos_invalidos_lanzan_datos_invalidos_que_nombra_el_campo(campo, persona):
-    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {etiqueta(campo)} "):
         validar_persona(persona)

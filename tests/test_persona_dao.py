@@ -34,7 +34,7 @@ def test_los_limites_de_longitud_de_la_tabla_se_admiten_exactos():
     "email", ["ana perez@ejemplo.com", "ana@ejemplo.com ", "sin-arroba", "a@b@c", "@b.es"]
 )
 def test_un_email_sin_forma_de_email_no_se_guarda(email):
-    with pytest.raises(DatosInvalidosError, match="^El campo email "):
+    with pytest.raises(DatosInvalidosError, match="^El campo correo electrónico "):
         PersonaDAO.insertar(Persona(None, "Ana", "Pérez", email))
 
     assert PersonaDAO.contar() == 0
@@ -47,5 +47,6 @@ def test_el_email_repetido_lo_explica_con_una_persona_y_el_email():
         PersonaDAO.insertar(Persona(None, "Otra", "Ana", "ana@ejemplo.com"))
 
     assert str(error.value) == (
-        "Ya existe una persona con email 'ana@ejemplo.com'. Elija otro email."
+        "Ya existe una persona con correo electrónico 'ana@ejemplo.com'. "
+        "Elija otro correo electrónico."
     )

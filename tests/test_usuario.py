@@ -96,7 +96,7 @@ def test_el_maximo_de_username_cuenta_los_caracteres_ya_normalizados():
 
 @pytest.mark.parametrize("username", USERNAMES_INVALIDOS)
 def test_username_invalido_lanza_datos_invalidos_que_nombra_el_campo(username):
-    with pytest.raises(DatosInvalidosError, match="^El campo username ") as error:
+    with pytest.raises(DatosInvalidosError, match="^El campo nombre de usuario ") as error:
         validar_username(username)
 
     assert isinstance(error.value, ValueError)
@@ -116,7 +116,7 @@ def test_password_valida_se_devuelve_tal_cual(password):
 
 @pytest.mark.parametrize("password", PASSWORDS_INVALIDAS)
 def test_password_invalida_lanza_datos_invalidos_sin_mostrarla(password):
-    with pytest.raises(DatosInvalidosError, match="^El campo password ") as error:
+    with pytest.raises(DatosInvalidosError, match="^El campo contraseña ") as error:
         validar_password(password)
 
     assert isinstance(error.value, ValueError)

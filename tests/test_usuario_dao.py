@@ -22,6 +22,7 @@ from acceso_datos.seguridad import generar_hash, verificar_password
 from acceso_datos.servidor_embebido import ServidorEmbebido
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
+from acceso_datos.validacion import etiqueta
 from benchmarks.recorrer import medir_en_subproceso
 
 pytestmark = pytest.mark.usefixtures("base_limpia")
@@ -123,7 +124,7 @@ def test_buscar_por_username_es_exacto_sin_comodines(buscado):
 
 @pytest.mark.parametrize("username", [None, "", "a" * 51, "ana\x00"])
 def test_buscar_por_username_invalido_lanza_datos_invalidos(username):
-    with pytest.raises(DatosInvalidosError, match="El campo username"):
+    with pytest.raises(DatosInvalidosError, match="El campo nombre de usuario"):
         UsuarioDAO.buscar_por_username(username)
 
 
@@ -502,7 +503,7 @@ def test_insertar_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(campo, 
     _crear("ana")
     filas, secuencia = _filas(), _estado_de_la_secuencia()
 
-    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} ") as error:
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {etiqueta(campo)} ") as error:
         UsuarioDAO.insertar(Usuario(username=username, password=password))
 
     assert isinstance(error.value, ValueError)
@@ -522,7 +523,7 @@ def test_actualizar_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(
     ana = _crear("ana")
     filas = _filas()
 
-    with pytest.raises(DatosInvalidosError, match=f"^El campo {campo} "):
+    with pytest.raises(DatosInvalidosError, match=f"^El campo {etiqueta(campo)} "):
         UsuarioDAO.actualizar(Usuario(ana.id_usuario, username, password))
 
     assert _filas() == filas

@@ -64,7 +64,7 @@ def test_email_con_forma_nombre_arroba_dominio_vale(email):
     ],
 )
 def test_email_invalido_lanza_datos_invalidos(email, texto):
-    with pytest.raises(DatosInvalidosError, match=f"^El campo email .*{texto}"):
+    with pytest.raises(DatosInvalidosError, match=f"^El campo correo electrónico .*{texto}"):
         validar_email("email", email, 100)
 
 
