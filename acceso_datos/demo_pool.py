@@ -1,8 +1,10 @@
 """`make demo` (`python -m acceso_datos.demo_pool`): el pool de conexiones, paso a paso.
 
-Es la demostración del curso hecha para aprender: agota un pool de 5 conexiones, enseña
-qué le pasa a la sexta petición, cómo la recibe quien espera cuando otra se devuelve y
-cómo 20 hilos comparten 5 conexiones sin errores ni fugas.
+Es la demostración del curso hecha para aprender. Primero el `SimpleConnectionPool` del
+curso, de verdad, fallando en la sexta conexión; después este pool en la misma situación:
+la sexta espera su turno, un hilo espera de verdad a que otro devuelva una, las conexiones
+libres de más se cierran solas, un error dentro de `with CursorDelPool()` se deshace sin
+perder la conexión y 20 hilos comparten 5 conexiones sin errores ni fugas.
 """
 
 import os
@@ -10,17 +12,27 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 
-from acceso_datos.conexion import Conexion, ConexionDelPool
+from psycopg2 import pool as pool_de_psycopg2
+
+from acceso_datos.conexion import AVISO_ESPERA, Conexion, ConexionDelPool
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.consola import numero, plural
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
+from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.senales import ejecutar_atendiendo_senales
 
+# Los valores del curso; DB_POOL_MAX y DB_POOL_MIN en el entorno (no en .env) los cambian.
 MAXIMO = 5
 MINIMO = 1
-ESPERA_SEXTA = 2.0  # segundos que la sexta petición espera antes de rendirse
+ESPERA_SEXTA = 2.0  # segundos que la petición de más espera antes de rendirse
+RETENCION = 1.0  # segundos que un hilo retiene su conexión mientras otro espera (paso 4)
+# Segundos sin uso tras los que se cierran las libres de más. Por defecto son 300; aquí 1,
+# para verlo sin esperar cinco minutos.
+INACTIVIDAD = 1.0
 HILOS = 20
 OPERACIONES_POR_HILO = 25
 # Retener la conexión 2 ms, como una consulta corta de verdad, hace que los hilos se
@@ -29,36 +41,47 @@ _CONSULTA = "SELECT pg_backend_pid() FROM pg_sleep(0.002)"
 LIMITE_HILOS = 60.0  # segundos: si los hilos tardan más, algo va mal y se dice
 
 
+class FalloDeLaDemostracion(Exception):
+    """El error que el paso 6 lanza a propósito dentro de `with CursorDelPool()`."""
+
+
 def main() -> int:
     """Ejecuta la demostración; devuelve 0 si todo salió como se explica y 1 si no."""
-    # La configuración se lee al crear el pool, así que basta con fijar el tamaño aquí
-    # antes del primer uso; el resto (servidor, base, usuario) sigue siendo el vigente.
-    os.environ["DB_POOL_MAX"] = str(MAXIMO)
-    os.environ["DB_POOL_MIN"] = str(MINIMO)
+    # La configuración se lee al crear el pool, así que basta con fijar estos valores aquí
+    # antes del primer uso; el resto (servidor, base, usuario) sigue siendo el vigente. El
+    # entorno gana a .env: los del curso, salvo que se pidan otros al ejecutarla
+    # (`DB_POOL_MAX=1 make demo`).
+    os.environ.setdefault("DB_POOL_MAX", str(MAXIMO))
+    os.environ.setdefault("DB_POOL_MIN", str(MINIMO))
+    os.environ["DB_POOL_MAX_IDLE"] = str(INACTIVIDAD)
     try:
         configuracion = leer_configuracion()
     except ErrorAccesoDatos as error:
         print(f"Error de configuración: {error}", file=sys.stderr)
         return 1
     ruta_log = configurar_logging(configuracion.log_level, configuracion.log_file)
+    minimo, maximo = configuracion.pool_min, configuracion.pool_max
 
     titulo("Demostración del pool de conexiones")
     print(f"Base de datos: {configuracion.destino()}")
     print(
-        f"Para la demostración el pool se limita a {MAXIMO} conexiones como máximo "
-        f"(DB_POOL_MAX={MAXIMO})\ny a {MINIMO} abierta como mínimo (DB_POOL_MIN={MINIMO}), "
-        "los valores del SimpleConnectionPool del curso."
+        f"Los dos pools se limitan a {plural(maximo, 'conexión', 'conexiones')} como máximo y "
+        f"{minimo} abierta como mínimo\n(DB_POOL_MAX={maximo}, DB_POOL_MIN={minimo}; los del "
+        f"curso son {MAXIMO} y {MINIMO})."
     )
-    print(f"Cada préstamo y cada devolución quedan anotados en el log: {ruta_log}")
+    print(f"Cada préstamo y cada devolución de este pool quedan en el registro:\n{ruta_log}")
     if configuracion.embebido and not (configuracion.directorio_embebido / "PG_VERSION").exists():
         print("Preparando el PostgreSQL embebido por primera vez (unos segundos)...")
     try:
-        Conexion.obtener_pool()
-        conexiones = tomar_cinco()
-        pedir_sexta_sin_exito()
-        conexiones = devolver_una_mientras_otro_espera(conexiones)
-        devolver_todas(conexiones)
-        correcto = veinte_hilos()
+        pool = Conexion.obtener_pool()
+        crear_esquema()  # el paso 6 escribe (y deshace) en la tabla persona
+        el_pool_del_curso(pool.configuracion.parametros_conexion(), minimo, maximo)
+        conexiones = tomar_todas(maximo)
+        pedir_una_mas_sin_exito(maximo)
+        conexiones = esperar_a_que_otro_devuelva(conexiones)
+        devolver_todas(conexiones, minimo)
+        un_error_dentro_del_with()
+        correcto = veinte_hilos(maximo)
     except ConexionError as error:
         print(f"\nSin conexión con la base de datos: {error}", file=sys.stderr)
         return 1
@@ -73,82 +96,165 @@ def main() -> int:
     return 0 if correcto else 1
 
 
-def tomar_cinco() -> list[ConexionDelPool]:
-    """Paso 1: pide las cinco conexiones y muestra los contadores tras cada una."""
-    titulo(f"Paso 1. Tomar {MAXIMO} conexiones, una tras otra")
+def el_pool_del_curso(parametros: dict, minimo: int, maximo: int) -> None:
+    """Paso 1: el SimpleConnectionPool del curso, de verdad, hasta una conexión de más."""
+    otra = ordinal(maximo + 1)
+    titulo(f"Paso 1. El pool del curso: SimpleConnectionPool({minimo}, {maximo}) y una {otra}")
+    del_curso = pool_de_psycopg2.SimpleConnectionPool(minimo, maximo, **parametros)
+    try:
+        for numero_conexion in range(1, maximo + 1):
+            del_curso.getconn()
+            print(f"  getconn() {numero_conexion}: conexión obtenida")
+        inicio = time.monotonic()
+        try:
+            del_curso.getconn()
+        except pool_de_psycopg2.PoolError as error:
+            espera = time.monotonic() - inicio
+            print(f"  getconn() {maximo + 1}: PoolError tras {segundos(espera, 2)}: «{error}»")
+        else:
+            raise ErrorAccesoDatos(f"El pool del curso no debía dar una {otra} conexión.")
+    finally:
+        del_curso.closeall()
+    print(
+        f"El pool del curso falla en el acto: quien pide la {otra} no espera a que otro\n"
+        "devuelva una (en el programa del curso, la traza acaba el programa). Ahora, lo\n"
+        "mismo con el pool de este proyecto."
+    )
+
+
+def tomar_todas(maximo: int) -> list[ConexionDelPool]:
+    """Paso 2: pide a este pool todas sus conexiones y muestra los contadores tras cada una."""
+    titulo(f"Paso 2. Este pool: tomar {plural(maximo, 'conexión', 'conexiones')}, una tras otra")
     print(f"Al empezar: {contadores()}")
     conexiones = []
-    for numero in range(1, MAXIMO + 1):
+    for numero_conexion in range(1, maximo + 1):
         conexiones.append(Conexion.obtener_conexion())
-        print(f"  conexión {numero} tomada   -> {contadores()}")
-    print(f"El pool está agotado: las {MAXIMO} conexiones están prestadas.")
+        print(f"  conexión {numero_conexion} tomada   -> {contadores()}")
+    print(f"El pool está agotado: {plural(maximo, 'conexión prestada', 'conexiones prestadas')}.")
     return conexiones
 
 
-def pedir_sexta_sin_exito() -> None:
-    """Paso 2: la sexta petición espera su turno y, como nadie devuelve nada, se rinde."""
-    titulo(f"Paso 2. Pedir una sexta conexión (esperando como máximo {ESPERA_SEXTA:g} s)")
+def pedir_una_mas_sin_exito(maximo: int) -> None:
+    """Paso 3: la petición de más espera su turno y, como nadie devuelve nada, se rinde."""
+    otra = ordinal(maximo + 1)
+    espera = segundos(ESPERA_SEXTA)
+    titulo(f"Paso 3. Pedir una {otra} conexión (esperando como máximo {espera})")
     print("Nadie devuelve ninguna, así que la petición espera y al final se rinde...")
     inicio = time.monotonic()
     try:
         conexion = Conexion.obtener_conexion(timeout=ESPERA_SEXTA)
     except PoolAgotadoError as error:
-        print(f"  PoolAgotadoError tras {time.monotonic() - inicio:.1f} s:")
+        print(f"  PoolAgotadoError tras {segundos(time.monotonic() - inicio)}:")
         print(textwrap.fill(f"«{error}»", width=88, initial_indent="  ", subsequent_indent="   "))
     else:
         Conexion.liberar_conexion(conexion)
-        raise ErrorAccesoDatos("La sexta conexión no debía conseguirse con el pool agotado.")
+        raise ErrorAccesoDatos(f"La {otra} conexión no debía conseguirse con el pool agotado.")
     print(
-        "El SimpleConnectionPool del curso fallaba al instante con «connection pool "
-        "exhausted»;\neste pool espera su turno y solo falla si el tiempo se acaba."
+        "El pool del curso fallaba al instante; este espera su turno (DB_POOL_TIMEOUT) y\n"
+        "solo falla si el tiempo se acaba. Falta ver que alguien devuelva una."
     )
 
 
-def devolver_una_mientras_otro_espera(
-    conexiones: list[ConexionDelPool],
-) -> list[ConexionDelPool]:
-    """Paso 3: otro hilo pide la sexta; al devolver una, el pool se la pasa a él."""
-    titulo("Paso 3. Devolver una conexión mientras otro hilo espera la sexta")
-    pedida: dict = {}
+def esperar_a_que_otro_devuelva(conexiones: list[ConexionDelPool]) -> list[ConexionDelPool]:
+    """Paso 4: se pide una más y otro hilo, que retiene la conexión 1, la devuelve al
+    cabo de RETENCION segundos; el pool se la pasa directamente a quien esperaba."""
+    titulo("Paso 4. Esperar a que otro hilo devuelva una conexión")
+    retenida = conexiones.pop(0)
 
-    def pedir_sexta() -> None:
-        inicio = time.monotonic()
+    def devolver_tras_usarla() -> None:
+        # El hilo espera a que la petición esté en la cola, y entonces «trabaja» con su
+        # conexión RETENCION segundos antes de devolverla: como una consulta lenta. La
+        # devuelve pase lo que pase, como haría `with CursorDelPool()`.
         try:
-            pedida["conexion"] = Conexion.obtener_conexion(timeout=10)
-            pedida["espera"] = time.monotonic() - inicio
-        except ErrorAccesoDatos as error:
-            pedida["error"] = error
+            fin = time.monotonic() + 10
+            while Conexion.estadisticas()["esperando"] == 0 and time.monotonic() < fin:
+                time.sleep(0.01)
+            time.sleep(RETENCION)
+        finally:
+            Conexion.liberar_conexion(retenida)
 
-    hilo = threading.Thread(target=pedir_sexta, name="pide-la-sexta", daemon=True)
-    hilo.start()
-    esperar_hasta(lambda: Conexion.estadisticas()["esperando"] == 1, limite=5)
-    print(f"  un hilo pide la sexta y espera -> {contadores()}")
-    devuelta = conexiones.pop(0)
-    Conexion.liberar_conexion(devuelta)
-    print("  se devuelve la conexión 1")
-    hilo.join(timeout=10)
-    if "conexion" not in pedida:
-        raise pedida.get("error") or ErrorAccesoDatos("El hilo no recibió la sexta conexión.")
-    sexta = pedida["conexion"]
-    print(f"  el hilo obtuvo la sexta tras esperar {pedida['espera']:.2f} s -> {contadores()}")
-    if sexta is devuelta:
+    otro = threading.Thread(target=devolver_tras_usarla, name="devuelve-la-1", daemon=True)
+    print(
+        f"Otro hilo tiene la conexión 1 y la devolverá cuando acabe, dentro de "
+        f"{segundos(RETENCION)}.\nMientras, se pide otra (esperando como máximo 10 s)..."
+    )
+    otro.start()
+    inicio = time.monotonic()
+    try:
+        otra = Conexion.obtener_conexion(timeout=10)
+    finally:
+        otro.join(timeout=15)
+    espera = time.monotonic() - inicio
+    print(f"  la conexión llegó tras esperar {segundos(espera)} -> {contadores()}")
+    print(
+        f"(Quien espera más de {segundos(AVISO_ESPERA)} queda avisado en el registro, y en la "
+        "consola como AVISO.)"
+    )
+    if otra is retenida:
         print(
-            "Es la misma conexión que se acaba de devolver: el pool se la pasó al que\n"
-            "esperaba, sin cerrarla ni abrir otra (abrir una cuesta milisegundos)."
+            "Es la misma conexión que el otro hilo acaba de devolver: el pool se la pasó al\n"
+            "que esperaba, sin cerrarla ni abrir otra (abrir una cuesta milisegundos)."
         )
-    conexiones.append(sexta)
+    conexiones.append(otra)
     return conexiones
 
 
-def devolver_todas(conexiones: list[ConexionDelPool]) -> None:
-    """Paso 4: devuelve las cinco; quedan abiertas y libres para reutilizarlas."""
-    titulo("Paso 4. Devolver todas las conexiones")
+def devolver_todas(conexiones: list[ConexionDelPool], minimo: int) -> None:
+    """Paso 5: devuelve las cinco; quedan libres y, sin uso, se cierran hasta el mínimo."""
+    titulo("Paso 5. Devolver todas las conexiones")
     while conexiones:
         Conexion.liberar_conexion(conexiones.pop())
-    print(f"  {contadores()}")
+    datos = Conexion.estadisticas()
+    print(f"  {contadores(datos)}")
+    if datos["libres"] <= minimo:
+        libres = plural(datos["libres"], "libre", "libres")
+        print(f"Queda {libres}, lo que pide el mínimo ({minimo}): nada que cerrar.")
+        return
     print(
-        "Las conexiones devueltas siguen abiertas («libres»): el siguiente que pida una\n"
-        "no tendrá que esperar a que se abra."
+        f"Hay {datos['libres']} libres aunque el mínimo es {minimo}: el mínimo es lo que el pool "
+        "mantiene\nabierto siempre, no un tope. Las devueltas siguen abiertas para que el "
+        "siguiente no\nespere a que se abra una. Las que pasan DB_POOL_MAX_IDLE segundos sin "
+        "usarse se cierran,\nhasta quedar el mínimo; se mira cada vez que se devuelve una. "
+        "Son 300 s por defecto;\nen esta demostración, "
+        f"DB_POOL_MAX_IDLE={numero(INACTIVIDAD)}, para verlo sin esperar cinco minutos."
+    )
+    # Aquí dormir es lo que se enseña: dejar pasar el tiempo de inactividad.
+    time.sleep(INACTIVIDAD + 0.2)
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT 1")
+    print(
+        f"  tras {segundos(INACTIVIDAD + 0.2)} sin uso, un préstamo y su devolución -> "
+        f"{contadores()}"
+    )
+
+
+def un_error_dentro_del_with() -> None:
+    """Paso 6: una excepción dentro de `with CursorDelPool()` deshace lo hecho y la
+    conexión vuelve al pool igualmente."""
+    titulo("Paso 6. Un error dentro de `with CursorDelPool()`")
+    email = f"demo-{uuid.uuid4().hex[:8]}@ejemplo.com"
+    try:
+        with CursorDelPool() as cursor:
+            cursor.execute(
+                "INSERT INTO persona (nombre, apellido, email) VALUES (%s, %s, %s) "
+                "RETURNING id_persona",
+                ("Demo", "Rollback", email),
+            )
+            id_persona = cursor.fetchone()[0]
+            print(f"  dentro del with: INSERT de la persona {id_persona}, aún sin confirmar")
+            print(f"  en ese momento -> {contadores()}")
+            raise FalloDeLaDemostracion("algo falla antes de acabar el bloque")
+    except FalloDeLaDemostracion as error:
+        print(f"  la excepción sale del with: {type(error).__name__}: {error}")
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT count(*) FROM persona WHERE email = %s", (email,))
+        guardadas = cursor.fetchone()[0]
+    print(f"  personas guardadas con ese correo electrónico: {guardadas} -> {contadores()}")
+    if guardadas != 0:
+        raise ErrorAccesoDatos("El INSERT debía deshacerse con el error.")
+    print(
+        "CursorDelPool hizo rollback (el INSERT no se guardó) y devolvió la conexión\n"
+        "(en uso 0). La excepción sigue su camino: quien llama decide qué hacer con ella."
     )
 
 
@@ -182,13 +288,14 @@ class Medidor:
             self.errores.append(error)
 
 
-def veinte_hilos() -> bool:
-    """Paso 5: 20 hilos hacen cientos de consultas compartiendo las 5 conexiones."""
+def veinte_hilos(maximo: int) -> bool:
+    """Paso 7: 20 hilos hacen cientos de consultas compartiendo las 5 conexiones."""
     total = HILOS * OPERACIONES_POR_HILO
-    titulo(f"Paso 5. {HILOS} hilos comparten las {MAXIMO} conexiones")
+    conexiones = plural(maximo, "conexión", "conexiones")
+    titulo(f"Paso 7. {HILOS} hilos comparten {conexiones}")
     print(
         f"Cada hilo hace {OPERACIONES_POR_HILO} consultas con `with CursorDelPool() as cursor:` "
-        f"({total} en total).\nCuando las {MAXIMO} están prestadas, el resto espera su turno."
+        f"({total} en total).\nCuando no queda ninguna libre, el resto espera su turno."
     )
     medidor = Medidor()
     salida = threading.Barrier(HILOS)
@@ -209,8 +316,8 @@ def veinte_hilos() -> bool:
             medidor.fallo(error)
 
     hilos = [
-        threading.Thread(target=trabajar, name=f"hilo-{numero}", daemon=True)
-        for numero in range(1, HILOS + 1)
+        threading.Thread(target=trabajar, name=f"hilo-{numero_hilo}", daemon=True)
+        for numero_hilo in range(1, HILOS + 1)
     ]
     inicio = time.monotonic()
     for hilo in hilos:
@@ -224,9 +331,9 @@ def veinte_hilos() -> bool:
 
     print(
         f"  operaciones hechas: {medidor.operaciones} de {total} "
-        f"(en {duracion:.2f} s, {medidor.operaciones / duracion:.0f} por segundo)"
+        f"(en {segundos(duracion, 2)}, {numero(medidor.operaciones / duracion)} por segundo)"
     )
-    print(f"  pico de conexiones en uso a la vez: {medidor.pico} (máximo del pool: {MAXIMO})")
+    print(f"  pico de conexiones en uso a la vez: {medidor.pico} (máximo del pool: {maximo})")
     print(
         "  conexiones distintas del servidor que las atendieron: "
         f"{len(medidor.procesos_servidor)} (cada una es un proceso de PostgreSQL)"
@@ -234,20 +341,24 @@ def veinte_hilos() -> bool:
     print(f"  conexiones prestadas al terminar: {final['en_uso']} -> {contadores(final)}")
 
     if medidor.errores or vivos:
-        print(f"\nAlgo falló: {len(medidor.errores)} errores y {vivos} hilos sin terminar.")
+        print(
+            f"\nAlgo falló: {plural(len(medidor.errores), 'error', 'errores')} y "
+            f"{plural(vivos, 'hilo sin terminar', 'hilos sin terminar')}."
+        )
         for error in medidor.errores[:3]:
             print(f"  {type(error).__name__}: {error}")
         return False
     if final["en_uso"] != 0:
-        print(f"\nQuedaron {final['en_uso']} conexiones prestadas: eso sería una fuga.")
+        print(f"\nQuedaron {plural(final['en_uso'], 'conexión prestada', 'conexiones prestadas')}")
+        print("sin devolver: eso sería una fuga.")
         return False
     titulo("Conclusión")
     print(
         f"{HILOS} hilos hicieron {medidor.operaciones} operaciones con solo "
-        f"{len(medidor.procesos_servidor)} conexiones, sin ningún error,\n"
-        f"nunca hubo más de {MAXIMO} prestadas a la vez y no quedó nada prestado "
-        "(en_uso = 0):\n`with CursorDelPool()` devuelve la conexión siempre, "
-        "también cuando algo falla."
+        f"{plural(len(medidor.procesos_servidor), 'conexión', 'conexiones')}, sin ningún error,\n"
+        f"nunca hubo más de {plural(maximo, 'prestada', 'prestadas')} a la vez y no quedó "
+        "nada prestado (en uso 0):\n`with CursorDelPool()` devuelve la conexión siempre, "
+        "también cuando algo falla (paso 6)."
     )
     return True
 
@@ -255,16 +366,30 @@ def veinte_hilos() -> bool:
 def contadores(datos: dict[str, int] | None = None) -> str:
     """Los contadores de `Conexion.estadisticas()` en una línea."""
     datos = Conexion.estadisticas() if datos is None else datos
-    return f"en_uso {datos['en_uso']}, libres {datos['libres']}, esperando {datos['esperando']}"
+    return f"en uso {datos['en_uso']}, libres {datos['libres']}, esperando {datos['esperando']}"
 
 
-def esperar_hasta(condicion, limite: float) -> None:
-    """Mira `condicion` cada 10 ms hasta que se cumple; pasado `limite` s, es un error."""
-    fin = time.monotonic() + limite
-    while not condicion():
-        if time.monotonic() > fin:
-            raise ErrorAccesoDatos(f"La demostración se quedó esperando más de {limite:g} s.")
-        time.sleep(0.01)
+def ordinal(numero_: int) -> str:
+    """«sexta» para 6; a partir de la décima, «11.ª»."""
+    return _ORDINALES.get(numero_, f"{numero_}.ª")
+
+
+_ORDINALES = {
+    2: "segunda",
+    3: "tercera",
+    4: "cuarta",
+    5: "quinta",
+    6: "sexta",
+    7: "séptima",
+    8: "octava",
+    9: "novena",
+    10: "décima",
+}
+
+
+def segundos(valor: float, decimales: int = 1) -> str:
+    """Una duración en segundos con coma decimal: «1,0 s»."""
+    return f"{numero(valor, decimales)} s"
 
 
 def titulo(texto: str) -> None:

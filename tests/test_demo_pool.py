@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from ayudas import RAIZ
+from ayudas import RAIZ, problemas_de_idioma
 
-LIMITE_DEMO = 60  # segundos: solo para detectar un cuelgue (la demo tarda unos 3 s)
+from acceso_datos.cursor_del_pool import CursorDelPool
+
+LIMITE_DEMO = 60  # segundos: solo para detectar un cuelgue (la demo tarda unos 7 s)
 
 
 def ejecutar_demo(entorno) -> subprocess.CompletedProcess:
@@ -29,27 +31,93 @@ def cifra(patron: str, salida: str) -> int:
     return int(encontrada[1])
 
 
-@pytest.mark.usefixtures("base_limpia")
-def test_demo_agota_cinco_conexiones_y_veinte_hilos_las_comparten_sin_fugas():
-    resultado = ejecutar_demo(os.environ)
+def segundos(patron: str, salida: str) -> float:
+    """Una duración escrita con coma decimal («1,0 s»), como número."""
+    encontrada = re.search(patron, salida)
+    assert encontrada, f"no aparece {patron!r} en la salida:\n{salida}"
+    return float(encontrada[1].replace(",", "."))
 
-    salida = resultado.stdout
-    assert resultado.returncode == 0, salida + resultado.stderr
-    assert "Traceback" not in resultado.stderr
+
+@pytest.fixture(scope="module")
+def demo(servidor_de_pruebas) -> subprocess.CompletedProcess:
+    """Una ejecución de la demostración con los valores del curso, para todos los tests."""
+    entorno = {
+        nombre: valor for nombre, valor in os.environ.items() if not nombre.startswith("DB_POOL")
+    }
+    resultado = ejecutar_demo(entorno)
+    assert resultado.returncode == 0, resultado.stdout + resultado.stderr
+    return resultado
+
+
+def test_demo_sin_trazas_y_en_espanol(demo):
+    assert "Traceback" not in demo.stdout + demo.stderr
+    assert problemas_de_idioma(demo.stdout) == []
+
+
+def test_demo_el_pool_del_curso_falla_de_verdad_en_la_sexta(demo):
+    salida = demo.stdout
+    assert "Paso 1. El pool del curso: SimpleConnectionPool(1, 5) y una sexta" in salida
     for numero in range(1, 6):
-        assert f"conexión {numero} tomada   -> en_uso {numero}, libres 0" in salida
-    espera = re.search(r"PoolAgotadoError tras (\d+\.\d) s", salida)
-    assert espera, salida
-    assert float(espera[1]) >= 1.9  # esperó los 2 s pedidos antes de rendirse
+        assert f"  getconn() {numero}: conexión obtenida" in salida
+    assert segundos(r"getconn\(\) 6: PoolError tras (\d+,\d+) s", salida) < 1
+    assert "«connection pool exhausted»" in salida  # el mensaje de psycopg2, tal cual
+
+
+def test_demo_agota_las_cinco_y_la_sexta_espera_y_se_rinde(demo):
+    salida = demo.stdout
+    for numero in range(1, 6):
+        assert f"conexión {numero} tomada   -> en uso {numero}, libres 0" in salida
+    assert segundos(r"PoolAgotadoError tras (\d+,\d) s", salida) >= 1.9  # los 2 s pedidos
     assert "Las 5 conexiones del pool siguen en uso" in salida
-    assert "un hilo pide la sexta y espera -> en_uso 5, libres 0, esperando 1" in salida
-    assert "el hilo obtuvo la sexta" in salida
-    assert "Paso 4. Devolver todas las conexiones\n" in salida
-    assert "  en_uso 0, libres 5, esperando 0" in salida
+
+
+def test_demo_espera_de_verdad_a_que_otro_hilo_devuelva_la_conexion(demo):
+    salida = demo.stdout
+    # El otro hilo la retiene 1 s desde que ve a alguien esperando.
+    assert segundos(r"la conexión llegó tras esperar (\d+,\d) s", salida) >= 0.9
+    assert "la conexión llegó tras esperar" in salida
+    assert "Es la misma conexión que el otro hilo acaba de devolver" in salida
+
+
+def test_demo_explica_las_libres_sobre_el_minimo_y_las_ve_cerrarse(demo):
+    salida = demo.stdout
+    assert "Paso 5. Devolver todas las conexiones\n" in salida
+    assert "  en uso 0, libres 5, esperando 0\nHay 5 libres aunque el mínimo es 1" in salida
+    assert "DB_POOL_MAX_IDLE" in salida
+    assert re.search(r"sin uso, un préstamo y su devolución -> en uso 0, libres 1,", salida)
+
+
+def test_demo_un_error_dentro_del_with_se_deshace_y_la_conexion_vuelve(demo):
+    salida = demo.stdout
+    assert "dentro del with: INSERT de la persona" in salida
+    assert "en ese momento -> en uso 1," in salida
+    assert "la excepción sale del with: FalloDeLaDemostracion" in salida
+    assert "personas guardadas con ese correo electrónico: 0 -> en uso 0," in salida
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT count(*) FROM persona WHERE email LIKE 'demo-%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_demo_veinte_hilos_comparten_cinco_conexiones_sin_fugas(demo):
+    salida = demo.stdout
     assert cifra(r"operaciones hechas: (\d+) de 500", salida) == 500
     assert 1 <= cifra(r"pico de conexiones en uso a la vez: (\d+)", salida) <= 5
     assert 1 <= cifra(r"conexiones distintas del servidor que las atendieron: (\d+)", salida) <= 5
     assert cifra(r"conexiones prestadas al terminar: (\d+)", salida) == 0
+
+
+def test_demo_con_db_pool_max_1_lo_hace_todo_con_una_conexion():
+    entorno = {**os.environ, "DB_POOL_MAX": "1", "DB_POOL_MIN": "1"}
+
+    resultado = ejecutar_demo(entorno)
+
+    salida = resultado.stdout
+    assert resultado.returncode == 0, salida + resultado.stderr
+    assert "getconn() 2: PoolError" in salida
+    assert "Paso 3. Pedir una segunda conexión" in salida
+    assert cifra(r"pico de conexiones en uso a la vez: (\d+)", salida) == 1
+    assert cifra(r"conexiones distintas del servidor que las atendieron: (\d+)", salida) == 1
+    assert problemas_de_idioma(salida) == []
 
 
 def test_demo_sin_servidor_explica_el_fallo_sin_traza_y_sale_con_estado_1(tmp_path):
