@@ -17,7 +17,9 @@ proyecto (el embebido o el configurado), que se crea al empezar y se borra al te
 
 Todas las cifras que se comparan salen de esta misma ejecución: en estas máquinas un
 tiempo absoluto suelto dice poco. El informe sale por la consola y en
-`benchmarks/RESULTADOS.md`. `--rapido` (`make bench RAPIDO=1`) acaba en menos de un minuto.
+`benchmarks/RESULTADOS.md`. `--rapido` (`make bench RAPIDO=1`) acaba en menos de un minuto
+y escribe en `benchmarks/RESULTADOS-rapido.md`, que git ignora: una medida rápida, con
+ruido, nunca pisa la guardada.
 """
 
 import argparse
@@ -63,6 +65,8 @@ from benchmarks.recorrer import METODOS, Recorrido, medir_en_subproceso
 from benchmarks.varios_procesos import medir_formas
 
 RESULTADOS = Path(__file__).resolve().with_name("RESULTADOS.md")
+# La medida rápida no pisa la guardada en el repositorio: va a un archivo que git ignora.
+RESULTADOS_RAPIDO = RESULTADOS.with_name("RESULTADOS-rapido.md")
 
 
 @dataclass(frozen=True)
@@ -780,10 +784,14 @@ def main(argumentos: list[str] | None = None) -> int:
         "--rapido", action="store_true", help="menos rondas y filas: menos de un minuto"
     )
     analizador.add_argument(
-        "--salida", type=Path, default=RESULTADOS, help="archivo Markdown del informe"
+        "--salida",
+        type=Path,
+        help=f"archivo Markdown del informe (por defecto {RESULTADOS.name}, o "
+        f"{RESULTADOS_RAPIDO.name} con --rapido)",
     )
     opciones = analizador.parse_args(argumentos)
     orden = "make bench RAPIDO=1" if opciones.rapido else "make bench"
+    salida = opciones.salida or (RESULTADOS_RAPIDO if opciones.rapido else RESULTADOS)
     try:
         archivo_log = leer_configuracion().log_file
         # Solo avisos: el detalle DEBUG de cada préstamo costaría tiempo y se mediría.
@@ -799,7 +807,7 @@ def main(argumentos: list[str] | None = None) -> int:
         )
         return 1
     try:
-        ejecutar(RAPIDO if opciones.rapido else COMPLETO, opciones.salida, orden)
+        ejecutar(RAPIDO if opciones.rapido else COMPLETO, salida, orden)
     except KeyboardInterrupt:
         print("\nMedida interrumpida.", file=sys.stderr)
         return 130

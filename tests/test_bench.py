@@ -227,6 +227,24 @@ def test_make_bench_pasa_rapido_solo_si_se_pide(variable, con_rapido):
     assert ("--rapido" in orden) == con_rapido
 
 
+@pytest.mark.parametrize(
+    ("argumentos", "archivo"),
+    [(["--rapido"], "RESULTADOS-rapido.md"), ([], "RESULTADOS.md")],
+)
+def test_la_medida_rapida_no_pisa_el_informe_guardado(monkeypatch, argumentos, archivo):
+    usada = []
+    monkeypatch.setattr(bench_pool, "ejecutar", lambda p, salida, orden: usada.append(salida))
+    monkeypatch.setattr(bench_pool, "configurar_logging", lambda *args: None)
+
+    assert bench_pool.main(argumentos) == 0
+
+    assert usada == [RAIZ / "benchmarks" / archivo]
+    ignorado = subprocess.run(
+        ["git", "check-ignore", "-q", f"benchmarks/{archivo}"], cwd=RAIZ, check=False
+    )
+    assert (ignorado.returncode == 0) == ("--rapido" in argumentos)
+
+
 def _administrar(configuracion, *ordenes: str) -> None:
     conexion = psycopg2.connect(**configuracion.parametros_conexion())
     conexion.autocommit = True
