@@ -2,7 +2,8 @@
 
 import subprocess
 
-from acceso_datos.consola_psql import preparar_psql
+from acceso_datos.configuracion import Configuracion
+from acceso_datos.consola_psql import elegir_psql, preparar_psql
 from acceso_datos.servidor_embebido import BINARIOS
 from benchmarks.pgbouncer import puerto_libre
 
@@ -42,6 +43,28 @@ def test_psql_apunta_a_la_base_configurada_y_la_password_va_por_el_entorno(
     assert entorno["PGPASSWORD"] == PASSWORD
     assert PASSWORD not in " ".join(argumentos) + destino
     assert _consultar(argumentos, entorno) == configuracion.base
+
+
+def test_con_el_servidor_embebido_usa_su_psql_aunque_haya_otro_en_el_path(tmp_path, monkeypatch):
+    otro = tmp_path / "psql"
+    otro.write_text("#!/bin/sh\n")
+    otro.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert elegir_psql(Configuracion(embebido=True)) == str(BINARIOS / "psql")
+    assert elegir_psql(Configuracion(embebido=False, host="db")) == str(otro)
+
+
+def test_el_psql_del_embebido_es_de_su_version_y_no_avisa(servidor_de_pruebas):
+    argumentos, entorno, _ = preparar_psql()
+    argumentos[0] = elegir_psql(Configuracion(embebido=True))
+
+    resultado = subprocess.run(
+        [*argumentos, "-c", "SELECT 1"], env=entorno, capture_output=True, text=True, timeout=30
+    )
+
+    assert resultado.returncode == 0, resultado.stderr
+    assert "WARNING" not in resultado.stderr + resultado.stdout  # «psql major version 15...»
 
 
 def test_sin_psql_en_el_path_usa_el_del_servidor_embebido(servidor_de_pruebas, monkeypatch):
