@@ -106,20 +106,6 @@ def test_demo_veinte_hilos_comparten_cinco_conexiones_sin_fugas(demo):
     assert cifra(r"conexiones prestadas al terminar: (\d+)", salida) == 0
 
 
-def test_demo_con_db_pool_max_1_lo_hace_todo_con_una_conexion():
-    entorno = {**os.environ, "DB_POOL_MAX": "1", "DB_POOL_MIN": "1"}
-
-    resultado = ejecutar_demo(entorno)
-
-    salida = resultado.stdout
-    assert resultado.returncode == 0, salida + resultado.stderr
-    assert "getconn() 2: PoolError" in salida
-    assert "Paso 3. Pedir una segunda conexión" in salida
-    assert cifra(r"pico de conexiones en uso a la vez: (\d+)", salida) == 1
-    assert cifra(r"conexiones distintas del servidor que las atendieron: (\d+)", salida) == 1
-    assert problemas_de_idioma(salida) == []
-
-
 def test_demo_sin_servidor_explica_el_fallo_sin_traza_y_sale_con_estado_1(tmp_path):
     with socket.socket() as sin_servidor:
         sin_servidor.bind(("127.0.0.1", 0))  # un puerto libre: nadie escucha en él
