@@ -44,10 +44,12 @@ lint: $(INSTALADO_DEV) ## Revisa el estilo con ruff (check y format --check)
 psql: $(INSTALADO) ## Abre psql sobre la base configurada o la embebida
 	@$(PY) -m acceso_datos --psql
 
-demo: $(INSTALADO) ## Demostración del pool: agotamiento, espera y 20 hilos
+demo: $(INSTALADO) ## Demostración del pool: el del curso frente a este, esperas, rollback y 20 hilos
 	@$(PY) -m acceso_datos.demo_pool
 
-# RAPIDO=1: menos rondas y filas (menos de un minuto); RAPIDO=0 o vacío, la medida completa.
+# RAPIDO=1: menos rondas y filas (menos de un minuto), con el informe en
+# benchmarks/RESULTADOS-rapido.md (ignorado por git); RAPIDO=0 o vacío, la medida completa,
+# en benchmarks/RESULTADOS.md.
 bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: en menos de 1 min)
 	$(PY) -m benchmarks.bench_pool$(if $(filter-out 0,$(RAPIDO)), --rapido)
 

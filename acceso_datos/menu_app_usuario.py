@@ -150,7 +150,8 @@ class MenuAppUsuario:
 
 
 def leer_password(pregunta: str) -> str:
-    """Lee una contraseña sin eco en una terminal; como línea normal si la entrada es un guion."""
+    """Lee una contraseña sin eco en una terminal; como línea normal si la entrada llega de
+    un archivo o de otro programa."""
     if sys.stdin.isatty():
         return getpass.getpass(pregunta)
     return input(pregunta)
@@ -172,7 +173,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    # Un guion guardado en otra codificación (Latin-1...) no debe romper el menú: los bytes
+    # Una entrada guardada en otra codificación (Latin-1...) no debe romper el menú: los bytes
     # que no son UTF-8 llegan como sustitutos, y la validación de Usuario los explica.
     for flujo, errores in ((sys.stdin, "surrogateescape"), (sys.stdout, "backslashreplace")):
         if isinstance(flujo, io.TextIOWrapper):

