@@ -9,12 +9,27 @@ import pytest
 from ayudas import RAIZ
 
 README = RAIZ / "README.md"
-DOCUMENTOS = [README, RAIZ / "benchmarks" / "README.md", RAIZ / "ejercicios" / "README.md"]
+DOCUMENTOS = [
+    README,
+    *sorted((RAIZ / "docs").glob("*.md")),
+    RAIZ / "benchmarks" / "README.md",
+    RAIZ / "ejercicios" / "README.md",
+]
 
 # [`archivo.py`, `def agregar`](acceso_datos/menu_app_usuario.py#L83): el último texto
 # entre comillas invertidas del enlace debe estar en esa línea.
 _ENLACE_A_LINEA = re.compile(r"\[([^\]]*)\]\(([^)#]+)#L(\d+)\)")
-_ENLACE = re.compile(r"\]\(([^)#]+)(?:#[^)]*)?\)")
+_ENLACE = re.compile(r"\]\(([^)#]*)(?:#([^)]*))?\)")
+
+
+def _ancla(titulo: str) -> str:
+    """El ancla que GitHub da a un título: minúsculas, sin signos, espacios como guiones."""
+    return re.sub(r"[^\w\- ]", "", titulo.strip().lower()).replace(" ", "-")
+
+
+def _anclas(documento) -> set[str]:
+    texto = re.sub(r"```.*?```", "", documento.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return {_ancla(titulo) for titulo in re.findall(r"^#+ (.*)$", texto, re.MULTILINE)}
 
 
 def _enlaces_a_lineas() -> list[tuple[str, str, int]]:
@@ -37,11 +52,21 @@ def test_cada_enlace_a_una_linea_apunta_a_lo_que_dice(buscado, ruta, linea):
 
 
 @pytest.mark.parametrize("documento", DOCUMENTOS, ids=lambda ruta: str(ruta.relative_to(RAIZ)))
-def test_los_archivos_enlazados_existen(documento):
-    for enlace in _ENLACE.findall(documento.read_text(encoding="utf-8")):
-        if enlace.startswith(("http://", "https://", "mailto:")):
+def test_los_enlaces_llevan_a_archivos_y_titulos_que_existen(documento):
+    for ruta, ancla in _ENLACE.findall(documento.read_text(encoding="utf-8")):
+        if ruta.startswith(("http://", "https://", "mailto:")):
             continue
-        assert (documento.parent / enlace).exists(), f"{documento.name}: {enlace}"
+        destino = documento.parent / ruta if ruta else documento
+        assert destino.exists(), f"{documento.name}: {ruta}"
+        if ancla and destino.suffix == ".md":
+            assert ancla in _anclas(destino), f"{documento.name}: {ruta}#{ancla}"
+
+
+def test_el_readme_es_corto_y_enlaza_cada_documento():
+    texto = README.read_text(encoding="utf-8")
+    assert len(texto.splitlines()) < 350  # el resto va a docs/
+    for documento in (RAIZ / "docs").glob("*.md"):
+        assert f"](docs/{documento.name})" in texto, documento.name
 
 
 def test_cada_orden_make_del_readme_existe():

@@ -450,7 +450,7 @@ def test_username_nfd_se_guarda_normalizado_a_nfc():
 
 
 def _orden_del_readme_para_normalizar_usernames() -> str:
-    lineas = (RAIZ / "README.md").read_text(encoding="utf-8").splitlines()
+    lineas = (RAIZ / "docs" / "usuarios.md").read_text(encoding="utf-8").splitlines()
     return next(linea for linea in lineas if "normalize(username, NFC)" in linea)
 
 
