@@ -7,20 +7,22 @@ referencia (psycopg_pool, QueuePool de SQLAlchemy, HikariCP): espera con límite
 tiempo, revisa las conexiones inactivas, deja como nueva cada conexión devuelta y guarda
 abiertas las conexiones sanas para reutilizarlas. Ninguna espera es infinita: ni la del
 turno (DB_POOL_TIMEOUT), ni la de conectar (DB_CONNECT_TIMEOUT), ni la del servidor
-(DB_QUERY_TIMEOUT, ver `espera_acotada`), y Ctrl-C interrumpe cualquiera sin perder huecos.
+(DB_QUERY_TIMEOUT, ver `vigia`), y Ctrl-C interrumpe cualquiera sin perder huecos.
 """
 
 import logging
 import os
+import socket
 import threading
 import time
 import weakref
 from collections import deque
+from typing import Any
 
 import psycopg2
 from psycopg2 import extensions
 
-from acceso_datos import espera_acotada
+from acceso_datos import vigia
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.errores import (
     ConexionError,
@@ -52,24 +54,92 @@ _POOLS: "weakref.WeakSet[PoolConexiones]" = weakref.WeakSet()
 
 
 class ConexionDelPool(extensions.connection):
-    """Conexión de psycopg2 que recuerda a qué pool pertenece y cuándo se usó."""
+    """Conexión de psycopg2 que recuerda a qué pool pertenece y cuándo se usó, y cuyas
+    esperas al servidor vigila el vigía (ver `vigia`)."""
 
-    # Clase, no instancia: el wait callback las lee ya mientras la conexión se abre.
     pool: "PoolConexiones | None" = None
-    espera_maxima: float | None = None  # límite de cada espera al servidor (espera_acotada)
+    espera_maxima: float | None = None  # límite de cada espera al servidor; None: sin límite
+    senal_que_corto: int | None = None  # la señal (Ctrl-C...) por la que el vigía la abandonó
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with vigia.descodificando_en_c():  # para que Ctrl-C no deje una traza (ver allí)
+            super().__init__(*args, **kwargs)
         self.ultimo_uso = time.monotonic()
         self.prestada_desde: float | None = None
         self.fuga_avisada = False
-        self.abandonada = False  # se cortó una espera (plazo o Ctrl-C): psycopg2 la cerró
+        self.abandonada = False  # el vigía cortó una espera (plazo o Ctrl-C): no se reutiliza
+        # Lo que se necesita para abandonarla, guardado ahora: mientras espera en libpq, la
+        # conexión no se puede consultar. El socket es un duplicado del de libpq: cortarlo
+        # corta la conexión, y como es nuestro, su número no puede pasar a otro socket.
+        self.destino = f"{self.info.host}:{self.info.port}"
+        self.pid_servidor = self.get_backend_pid()
+        self._socket = socket.socket(fileno=os.dup(self.fileno()))
 
-    def pedir_cancelacion(self) -> None:
-        """La espera al servidor se cortó: que el servidor cancele la orden en curso."""
+    def cursor(
+        self,
+        name: str | None = None,
+        cursor_factory: Any = None,
+        withhold: bool = False,
+        scrollable: bool | None = None,
+    ) -> extensions.cursor:
+        """Un cursor cuyas esperas al servidor vigila el vigía (con nombre o sin él)."""
+        if cursor_factory is None:
+            cursor_factory = _VIGILADO if name is None else _CON_NOMBRE_VIGILADO
+        return _CURSOR(self, name, cursor_factory, withhold, scrollable)
+
+    def commit(self) -> None:
+        vigia.vigilar(self, _COMMIT, self)
+
+    def rollback(self) -> None:
+        vigia.vigilar(self, _ROLLBACK, self)
+
+    def set_session(self, *args: Any, **kwargs: Any) -> None:
+        # En autocommit, set_session va al servidor (SET default_transaction_...).
+        vigia.vigilar(self, lambda: _SET_SESSION(self, *args, **kwargs))
+
+    def close(self) -> None:
+        super().close()
+        self._socket.close()
+
+    def __del__(self) -> None:
+        # Una conexión que nadie cerró (p. ej. las del padre, olvidadas en el hijo de un
+        # fork): su duplicado del socket se cierra con ella, sin cortar nada.
+        duplicado = self.__dict__.get("_socket")
+        if duplicado is not None:
+            duplicado.close()
+
+    def abandonar(self, senal: int | None) -> None:
+        """La llama el vigía: corta la espera en curso (plazo vencido, o la señal `senal`) y
+        pide al servidor que cancele la orden."""
         self.abandonada = True
+        self.senal_que_corto = senal
+        # La cancelación se pide antes de cortar: quien esperaba sigue esperando hasta el
+        # corte, y si cierra el pool enseguida (Ctrl-C y salir), cerrar() ya la ve y le da
+        # tiempo a salir.
         if self.pool is not None:
-            self.pool.cancelar_en_el_servidor(self.get_backend_pid())
+            self.pool.cancelar_en_el_servidor(self.pid_servidor)
+        vigia.cortar_socket(self._socket)
+
+    def error_de_abandono(self, plazo: float) -> ErrorAccesoDatos:
+        """El error que recibe quien esperaba cuando el vigía cortó su espera."""
+        if self.senal_que_corto is not None:  # si su manejador no lanzó ninguna excepción
+            return ConexionError(
+                f"Se interrumpió la espera a PostgreSQL en {self.destino}; se abandonó la conexión."
+            )
+        return ServidorNoRespondeError(
+            f"PostgreSQL en {self.destino} no contestó en {plazo:g} s; se abandonó la "
+            "conexión. Compruebe la red y que el servidor sigue en marcha; si la consulta es "
+            "lenta de verdad, aumente DB_QUERY_TIMEOUT."
+        )
+
+
+# Los métodos de psycopg2 que envuelven los de arriba, leídos una vez: es el camino caliente.
+_CURSOR = extensions.connection.cursor
+_VIGILADO = vigia.CursorVigilado
+_CON_NOMBRE_VIGILADO = vigia.CursorConNombreVigilado
+_COMMIT = extensions.connection.commit
+_ROLLBACK = extensions.connection.rollback
+_SET_SESSION = extensions.connection.set_session
 
 
 class _Espera:
@@ -108,7 +178,10 @@ class PoolConexiones:
         # Cuándo puede haber, como pronto, una fuga que avisar: así cada préstamo no
         # necesita recorrer las conexiones prestadas.
         self._revisar_fugas_en = time.monotonic() + self._aviso_fuga
-        espera_acotada.instalar()
+        vigia.arrancar()
+        # El vigía se suelta una sola vez: al cerrar el pool o, si nadie lo cierra, cuando
+        # el pool desaparece.
+        self._soltar_vigia = weakref.finalize(self, vigia.soltar)
         _POOLS.add(self)
         try:
             for _ in range(configuracion.pool_min):
@@ -171,6 +244,7 @@ class PoolConexiones:
         limpia = (
             not self._reinicio
             and not conexion.closed
+            and not conexion.abandonada
             and conexion.get_transaction_status() == _INACTIVA
             and not conexion.autocommit
             and conexion.readonly is None
@@ -228,6 +302,7 @@ class PoolConexiones:
         limite = time.monotonic() + ESPERA_CANCELACIONES
         for hilo in cancelaciones:
             hilo.join(max(0.0, limite - time.monotonic()))
+        self._soltar_vigia()  # si era el último pool, el vigía termina
         log.debug("Pool cerrado: %d conexiones cerradas", len(conexiones))
 
     def estadisticas(self) -> dict[str, int]:
@@ -253,10 +328,10 @@ class PoolConexiones:
         hilo = threading.Thread(
             target=self._cancelar, args=(pid,), name=f"cancelar-{pid}", daemon=True
         )
+        hilo.start()  # antes de anotarlo: cerrar() solo espera a hilos ya en marcha
         with self._candado:
             self._cancelaciones = [h for h in self._cancelaciones if h.is_alive()]
             self._cancelaciones.append(hilo)
-        hilo.start()
 
     # --- piezas internas -------------------------------------------------------------
 
@@ -385,10 +460,12 @@ class PoolConexiones:
 
     def _abrir(self) -> ConexionDelPool:
         configuracion = self.configuracion
+        parametros = configuracion.parametros_conexion()
         try:
-            conexion = psycopg2.connect(
-                connection_factory=ConexionDelPool, **configuracion.parametros_conexion()
-            )
+            if threading.current_thread() is threading.main_thread():
+                conexion = _conectar_en_otro_hilo(parametros)
+            else:
+                conexion = psycopg2.connect(connection_factory=ConexionDelPool, **parametros)
         except psycopg2.OperationalError as error:
             raise ConexionError(describir_fallo_de_conexion(configuracion, error)) from error
         conexion.pool = self
@@ -413,7 +490,7 @@ class PoolConexiones:
 
     def _restablecer(self, conexion: ConexionDelPool) -> bool:
         """Deja la conexión como nueva para el siguiente; False si está rota."""
-        if conexion.closed:
+        if conexion.closed or conexion.abandonada:
             return False
         estado = conexion.get_transaction_status()
         # ACTIVE (una orden en curso) o UNKNOWN (rota): no se puede dejar como nueva.
@@ -524,6 +601,7 @@ class PoolConexiones:
         # hilo no existe y nadie lo soltaría.
         self._candado = threading.Lock()
         self._cerrado = True
+        self._soltar_vigia.detach()  # el vigía del padre no existe aquí; el del hijo es otro
         # Los sockets son los mismos que usa el padre. En el hijo se apuntan a /dev/null:
         # lo que el hijo hiciera con ellas (un commit, un close que envía «Terminate»)
         # fallaría aquí en vez de llegar a las sesiones del padre.
@@ -545,6 +623,49 @@ class PoolConexiones:
         return (
             f"en uso {self._abiertas - libres}, libres {libres}, esperando {len(self._esperando)}"
         )
+
+
+def _conectar_en_otro_hilo(parametros: dict[str, Any]) -> ConexionDelPool:
+    """Conecta desde un hilo auxiliar mientras el principal espera, atento a Ctrl-C.
+
+    libpq conecta en C y reintenta tras cada señal: en el hilo principal, Ctrl-C no llegaría
+    hasta DB_CONNECT_TIMEOUT. Esperar a otro hilo sí se interrumpe. Si nadie recoge la
+    conexión (Ctrl-C mientras tanto), el hilo auxiliar la cierra al terminar de abrirla; el
+    hueco del pool ya lo liberó quien la pidió.
+    """
+    candado = threading.Lock()
+    lista = threading.Event()
+    resultado: list[ConexionDelPool | BaseException] = []
+    abandonada = False
+
+    def conectar() -> None:
+        try:
+            obtenido: ConexionDelPool | BaseException = psycopg2.connect(
+                connection_factory=ConexionDelPool, **parametros
+            )
+        except BaseException as error:
+            obtenido = error
+        with candado:
+            sobra = abandonada
+            resultado.append(obtenido)
+        if sobra and isinstance(obtenido, ConexionDelPool):
+            obtenido.close()
+        lista.set()
+
+    threading.Thread(target=conectar, name="acceso_datos-conectar", daemon=True).start()
+    try:
+        lista.wait()
+    except BaseException:
+        with candado:
+            abandonada = True
+            huerfana = resultado[0] if resultado else None
+        if isinstance(huerfana, ConexionDelPool):
+            huerfana.close()
+        raise
+    obtenido = resultado[0]
+    if isinstance(obtenido, BaseException):
+        raise obtenido
+    return obtenido
 
 
 def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) -> str:

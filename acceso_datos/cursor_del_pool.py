@@ -81,9 +81,9 @@ class CursorDelPool:
             raise interrupcion from ResultadoDesconocidoError(RESULTADO_DESCONOCIDO)
 
     def _deshacer(self) -> None:
-        # Si una espera cortada (plazo o Ctrl-C) ya cerró la conexión, no hay nada que
-        # deshacer: el servidor descarta la transacción al perderla.
-        if self._conexion.closed:
+        # Si el vigía cortó una espera (plazo o Ctrl-C), no hay nada que deshacer: el
+        # servidor descarta la transacción al perder la conexión.
+        if self._conexion.closed or self._conexion.abandonada:
             return
         # Un fallo del rollback no debe tapar la excepción original del bloque: se anota
         # y la conexión, si quedó rota, se descarta al devolverla.

@@ -182,18 +182,14 @@ def crear_variantes(
 ) -> tuple[dict[str, v.Variante], dict[str, str]]:
     """Las variantes que se pueden medir y, de las demás, por qué no."""
     creadas, ausentes = {}, {}
-    try:
-        for clase in v.TODAS:
-            paquete = v.FALTA_PAQUETE.get(clase.clave)
-            if paquete:
-                ausentes[clase.clave] = f"no medido: falta {paquete} (`make bench` lo instala)"
-                continue
-            v.poner_espera_acotada(clase.espera_acotada)  # sus conexiones, como se usarían
-            variante = clase(parametros, usuarios)
-            recursos.callback(variante.cerrar)
-            creadas[clase.clave] = variante
-    finally:
-        v.poner_espera_acotada(True)
+    for clase in v.TODAS:
+        paquete = v.FALTA_PAQUETE.get(clase.clave)
+        if paquete:
+            ausentes[clase.clave] = f"no medido: falta {paquete} (`make bench` lo instala)"
+            continue
+        variante = clase(parametros, usuarios)
+        recursos.callback(variante.cerrar)
+        creadas[clase.clave] = variante
     return creadas, ausentes
 
 
@@ -243,14 +239,10 @@ def medir_rendimiento(
     p = resultados.parametros
     curso = creadas.get(v.PoolDelCurso.clave)
 
-    def preparar(clave: str) -> None:
-        v.poner_espera_acotada(creadas[clave].espera_acotada)
-
     for plan in planes:
         progreso.fase(f"Rendimiento con {en_hilos(plan.hilos)}")
         preparadas = {}
         for clave in plan.medibles:
-            preparar(clave)  # alguna abre aquí sus conexiones
             preparadas[clave] = [creadas[clave].operacion_de_hilo(i) for i in range(plan.hilos)]
         antes = curso.reconexiones() if curso else 0
 
@@ -258,10 +250,7 @@ def medir_rendimiento(
             etapa = "calentando" if ronda == 0 else f"ronda {ronda}/{p.rondas}"
             progreso.paso(f"{etapa}, {clave}")
 
-        try:
-            celdas = medir_en_rondas(preparadas, p.rondas, p.duracion, avisar, preparar)
-        finally:
-            v.poner_espera_acotada(True)  # lo que sigue usa nuestro pool
+        celdas = medir_en_rondas(preparadas, p.rondas, p.duracion, avisar)
         for clave, motivo in plan.omitidas.items():
             celdas[clave] = Celda(omitida=motivo)
         resultados.celdas[plan.hilos] = celdas
@@ -464,9 +453,9 @@ def tablas_de_rendimiento(resultados: Resultados) -> list[Bloque]:
         f"{p.rondas} rondas alternadas de {numero(p.duracion, 1)} s por variante; se da la "
         "mediana de operaciones por segundo y la del cociente de sus ops/s entre las del "
         "nuestro, ronda a ronda, con su mínimo y su máximo (más de 1: más rápido que el "
-        "nuestro). El nuestro espera al servidor con límite (el wait callback de "
-        "`espera_acotada`, DB_QUERY_TIMEOUT); las demás variantes de psycopg2, dentro de "
-        "libpq y sin límite, como se usarían; «con la espera acotada» aísla lo que cuesta.",
+        "nuestro). El nuestro espera al servidor con límite (DB_QUERY_TIMEOUT: cada espera, "
+        "anotada para el vigía de `vigia`); las demás variantes de psycopg2, sin límite, "
+        "como se usarían; «con la espera acotada» aísla lo que cuesta.",
     ]
     nombres = v.nombres()
     for hilos, celdas in resultados.celdas.items():
@@ -612,8 +601,8 @@ def tabla_de_espera(espera: CosteEspera, repeticiones: int) -> list[Bloque]:
         Titulo("5. Lo que cuesta esperar con límite y limpiar al devolver"),
         f"Medianas de {numero(repeticiones)} llamadas de cada clase, alternando sin y con, "
         "con un solo hilo: son microsegundos que en las rondas de rendimiento se pierden en "
-        "el ruido. La espera acotada es el wait callback de `espera_acotada` "
-        "(DB_QUERY_TIMEOUT); sin ella, psycopg2 espera dentro de libpq.",
+        "el ruido. La espera acotada es la anotación de cada espera para el vigía de "
+        "`vigia` (DB_QUERY_TIMEOUT); sin ella, psycopg2 espera en libpq sin límite.",
         tabla,
     ]
 
@@ -691,7 +680,7 @@ def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
             cumple += " (dentro del ruido)"
         tabla.filas.append([texto, con_rango(medido), cumple])
 
-    # El nuestro espera con límite (wait callback); la persistente y el semáforo, en libpq:
+    # El nuestro espera con límite (el vigía); la persistente y el semáforo, sin límite:
     # los objetivos incluyen lo que cuesta el mecanismo.
     frente_a(1, v.Persistente.clave, 0.9, "nuestro ≥ 0,90× la conexión persistente, 1 hilo")
     frente_a(

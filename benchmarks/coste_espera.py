@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg2
 
-from acceso_datos.conexion import ConexionDelPool, PoolConexiones
+from acceso_datos.conexion import PoolConexiones
 from acceso_datos.configuracion import leer_configuracion
 from benchmarks import variantes as v
 
@@ -21,7 +21,7 @@ REINICIO = "DISCARD ALL"  # el DB_POOL_RESET cuyo coste se mide
 @dataclass(frozen=True)
 class CosteEspera:
     consulta_us: float  # BEGIN, SELECT y COMMIT esperando dentro de libpq
-    consulta_acotada_us: float  # lo mismo con el wait callback de acceso_datos
+    consulta_acotada_us: float  # lo mismo con la espera acotada (anotada para el vigía)
     devolver_us: float  # préstamo y devolución de una conexión limpia
     devolver_con_reinicio_us: float  # lo mismo con DB_POOL_RESET=DISCARD ALL
 
@@ -46,13 +46,13 @@ def _cronometrar(funcion) -> float:
 
 def medir_coste_espera(parametros: dict, repeticiones: int) -> CosteEspera:
     """Medianas de `repeticiones` llamadas de cada clase, alternando con y sin."""
-    conexion = psycopg2.connect(connection_factory=ConexionDelPool, **parametros)
-    conexion.espera_maxima = v.ESPERA_MAXIMA  # como las del pool
+    sin_limite = psycopg2.connect(**parametros)
+    acotada = psycopg2.connect(connection_factory=v.ConexionAcotada, **parametros)
     sin_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=""))
     con_reinicio = PoolConexiones(leer_configuracion().con(pool_reset=REINICIO))
     llamadas = {
-        "sin": lambda: v.buscar_y_confirmar(conexion, 1),
-        "con": lambda: v.buscar_y_confirmar(conexion, 1),
+        "sin": lambda: v.buscar_y_confirmar(sin_limite, 1),
+        "con": lambda: v.buscar_y_confirmar(acotada, 1),
         "dev": lambda: sin_reinicio.devolver(sin_reinicio.prestar()),
         "reinicio": lambda: con_reinicio.devolver(con_reinicio.prestar()),
     }
@@ -63,11 +63,10 @@ def medir_coste_espera(parametros: dict, repeticiones: int) -> CosteEspera:
                 # Cada una va primero la mitad de las veces: la primera encuentra más frío
                 # el proceso del servidor, y eso no debe cargarse siempre al mismo lado.
                 for clave in par if repeticion % 2 else par[::-1]:
-                    v.poner_espera_acotada(clave != "sin")
                     tiempos[clave].append(_cronometrar(llamadas[clave]))
     finally:
-        v.poner_espera_acotada(True)
-        conexion.close()
+        sin_limite.close()
+        acotada.close()
         sin_reinicio.cerrar()
         con_reinicio.cerrar()
     return CosteEspera(*(_mediana_us(tiempos[clave]) for clave in tiempos))

@@ -5,9 +5,10 @@ primaria, confirmar (commit) y devolverla. Cada variante da, para cada hilo, una
 sin argumentos que la hace una vez y devuelve True, o False si el pool la rechazó sin
 esperar (solo le pasa al pool del curso, que no sabe esperar).
 
-Cada una se mide como se usaría: la nuestra con la espera acotada de acceso_datos (el
-wait callback de `espera_acotada`, que vale para todo el proceso), las demás de psycopg2
-sin él, esperando dentro de libpq. `poner_espera_acotada` lo cambia antes de cada ronda.
+Cada una se mide como se usaría: la nuestra con la espera acotada de acceso_datos (cada
+espera al servidor anotada para el vigía de `vigia`, DB_QUERY_TIMEOUT), las demás de
+psycopg2 sin ella. Las «con la espera acotada» usan las conexiones del pool (ConexionDelPool)
+en otro pool o sin pool: aíslan lo que cuesta el mecanismo.
 """
 
 import random
@@ -16,9 +17,8 @@ from collections.abc import Callable
 
 import psycopg2
 import psycopg2.pool
-from psycopg2 import extensions
 
-from acceso_datos import espera_acotada
+from acceso_datos import vigia
 from acceso_datos.conexion import ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
 
@@ -40,9 +40,10 @@ except ImportError:
 Operacion = Callable[[], bool]
 
 
-def poner_espera_acotada(activa: bool) -> None:
-    """Pone (o quita) el wait callback de acceso_datos antes de medir una variante."""
-    extensions.set_wait_callback(espera_acotada.esperar_al_servidor if activa else None)
+class ConexionAcotada(ConexionDelPool):
+    """Una conexión del pool fuera del pool: sus esperas, con el límite de las del pool."""
+
+    espera_maxima = ESPERA_MAXIMA
 
 
 def generador_de_ids(usuarios: int, semilla: int) -> Callable[[], int]:
@@ -64,7 +65,6 @@ class Variante:
 
     clave = ""
     nombre = ""
-    espera_acotada = False  # ¿se mide con el wait callback de acceso_datos?
     max_hilos: int | None = None  # None: cualquier número de hilos
     # Cuántas conexiones puede tener abiertas a la vez (para no agotar el servidor);
     # None: una por hilo, que se comprueba con cada número de hilos.
@@ -88,7 +88,6 @@ class Variante:
 class NuestroPool(Variante):
     clave = "nuestro"
     nombre = "with CursorDelPool() (nuestro; mín 1, máx 5)"
-    espera_acotada = True
 
     def operacion_de_hilo(self, indice: int) -> Operacion:
         nuevo_id = generador_de_ids(self.usuarios, indice)
@@ -143,19 +142,24 @@ class Persistente(Variante):
 
 
 class PersistenteConEsperaAcotada(Persistente):
-    """La persistente otra vez, pero esperando con el wait callback: su coste, aislado."""
+    """La persistente otra vez, pero con la espera acotada (el vigía): su coste, aislado."""
 
     clave = "persistente_acotada"
     nombre = "conexión persistente con la espera acotada"
-    espera_acotada = True
+
+    def __init__(self, parametros: dict, usuarios: int):
+        super().__init__(parametros, usuarios)
+        vigia.arrancar()  # el vigía ya corre por el nuestro; así no depende de él
 
     def operacion_de_hilo(self, indice: int) -> Operacion:
         if indice not in self._conexiones:
-            # Como las del pool: con su límite por espera (espera_maxima).
-            conexion = psycopg2.connect(connection_factory=ConexionDelPool, **self.parametros)
-            conexion.espera_maxima = ESPERA_MAXIMA
+            conexion = psycopg2.connect(connection_factory=ConexionAcotada, **self.parametros)
             self._conexiones[indice] = conexion
         return super().operacion_de_hilo(indice)
+
+    def cerrar(self) -> None:
+        super().cerrar()
+        vigia.soltar()
 
 
 class ConexionContada(psycopg2.extensions.connection):
@@ -178,11 +182,14 @@ class ThreadedConSemaforo(Variante):
 
     clave = "semaforo"
     nombre = "ThreadedConnectionPool(5, 5) + BoundedSemaphore"
+    fabrica: type[psycopg2.extensions.connection] = psycopg2.extensions.connection
 
     def __init__(self, parametros: dict, usuarios: int):
         super().__init__(parametros, usuarios)
         self._turnos = threading.BoundedSemaphore(MAXIMO)
-        self._pool = psycopg2.pool.ThreadedConnectionPool(MAXIMO, MAXIMO, **parametros)
+        self._pool = psycopg2.pool.ThreadedConnectionPool(
+            MAXIMO, MAXIMO, connection_factory=self.fabrica, **parametros
+        )
 
     def operacion_de_hilo(self, indice: int) -> Operacion:
         nuevo_id = generador_de_ids(self.usuarios, indice)
@@ -208,12 +215,20 @@ class ThreadedConSemaforo(Variante):
 
 
 class ThreadedConSemaforoAcotado(ThreadedConSemaforo):
-    """El mismo pool de semáforo, pero con la espera acotada: pool frente a pool, a igualdad
-    de mecanismo (con acceso_datos cargado, el wait callback vale para todo el proceso)."""
+    """El mismo pool de semáforo, pero con las conexiones del nuestro (la espera acotada):
+    pool frente a pool, a igualdad de mecanismo."""
 
     clave = "semaforo_acotado"
     nombre = "ThreadedConnectionPool(5, 5) + BoundedSemaphore, con la espera acotada"
-    espera_acotada = True
+    fabrica = ConexionAcotada
+
+    def __init__(self, parametros: dict, usuarios: int):
+        vigia.arrancar()
+        super().__init__(parametros, usuarios)
+
+    def cerrar(self) -> None:
+        super().cerrar()
+        vigia.soltar()
 
 
 class PoolDelCurso(Variante):

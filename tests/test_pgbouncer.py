@@ -91,7 +91,7 @@ def test_a_traves_de_pgbouncer_la_conexion_inactiva_se_valida_y_la_cortada_se_ca
 
 @pytest.mark.usefixtures("pool_por_pgbouncer")
 def test_db_query_timeout_acota_la_espera_tambien_a_traves_de_pgbouncer(monkeypatch):
-    # El plazo lo mide el cliente (el wait callback), no el parámetro de arranque `options`,
+    # El plazo lo mide el cliente (el vigía), no el parámetro de arranque `options`,
     # que PgBouncer rechaza: vale igual a través de él.
     monkeypatch.setenv("DB_QUERY_TIMEOUT", "1")
     Conexion.cerrar_conexiones()
