@@ -1,6 +1,5 @@
 """Lo que comparten los menús de consola: el bucle de opciones, leer un id, confirmar un
-borrado, listar por páginas, explicar en español los errores de las capas de abajo y
-escribir números y plurales como se escriben en español."""
+borrado, listar por páginas y explicar en español los errores de las capas de abajo."""
 
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -13,6 +12,7 @@ from acceso_datos.errores import (
     RegistroDuplicadoError,
     ResultadoDesconocidoError,
 )
+from acceso_datos.formato import plural
 from acceso_datos.logger_base import log
 
 FILAS_POR_PAGINA = 20
@@ -58,17 +58,6 @@ def atender(accion: Callable[[], None]) -> None:
     except Exception:
         log.exception("Error inesperado en el menú")
         print("Error inesperado: no se guardó nada a medias. Los detalles están en el log.")
-
-
-def numero(valor: float, decimales: int = 0) -> str:
-    """Un número como se escribe en español: coma decimal y espacio entre millares."""
-    texto = f"{valor:,.{decimales}f}"
-    return texto.replace(",", " ").replace(".", ",")
-
-
-def plural(cantidad: int, singular: str, varios: str) -> str:
-    """La cantidad con su nombre en singular o en plural: «1 conexión», «2 conexiones»."""
-    return f"{cantidad} {singular if cantidad == 1 else varios}"
 
 
 def leer_id(pregunta: str) -> int | None:

@@ -18,10 +18,10 @@ from psycopg2 import pool as pool_de_psycopg2
 
 from acceso_datos.conexion import AVISO_ESPERA, Conexion, ConexionDelPool
 from acceso_datos.configuracion import leer_configuracion
-from acceso_datos.consola import numero, plural
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.formato import numero, plural, segundos
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.senales import ejecutar_atendiendo_senales
 
@@ -385,11 +385,6 @@ _ORDINALES = {
     9: "novena",
     10: "décima",
 }
-
-
-def segundos(valor: float, decimales: int = 1) -> str:
-    """Una duración en segundos con coma decimal: «1,0 s»."""
-    return f"{numero(valor, decimales)} s"
 
 
 def titulo(texto: str) -> None:

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from acceso_datos.consola import numero
+from acceso_datos.formato import numero
 
 ANCHO = 100
 
