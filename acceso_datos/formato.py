@@ -12,8 +12,11 @@ def numero(valor: float, decimales: int = 0) -> str:
     return texto.replace(",", " ").replace(".", ",")
 
 
-def segundos(valor: float, decimales: int = 1) -> str:
-    """Una duración en segundos: «1,0 s»."""
+def segundos(valor: float, decimales: int | None = 1) -> str:
+    """Una duración en segundos: «1,0 s». Con `decimales=None`, los que tenga el valor (un
+    plazo configurado: «30 s», «0,5 s»)."""
+    if decimales is None:
+        return f"{valor:g} s".replace(".", ",")
     return f"{numero(valor, decimales)} s"
 
 

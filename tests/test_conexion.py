@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
-from ayudas import pid_de, terminar_backend
+from ayudas import pid_de, problemas_de_idioma, terminar_backend
 from psycopg2 import extensions
 
 from acceso_datos.conexion import (
@@ -113,7 +113,7 @@ def test_sexta_conexion_espera_y_agota_el_tiempo(base_limpia):
         assert 0.45 <= esperado < COTA_CUELGUE  # esperó de verdad, y no se colgó
         mensaje = str(error.value)
         assert "5 conexiones" in mensaje
-        assert "0.5 s" in mensaje
+        assert "0,5 s" in mensaje
         assert "DB_POOL_MAX" in mensaje  # dice qué hacer
         assert Conexion.estadisticas()["esperando"] == 0
     finally:
@@ -126,7 +126,7 @@ def test_sin_timeout_explicito_se_espera_db_pool_timeout(base_limpia, monkeypatc
     retenida = Conexion.obtener_conexion()
     try:
         inicio = time.monotonic()
-        with pytest.raises(PoolAgotadoError, match=r"esperar 0\.3 s"):
+        with pytest.raises(PoolAgotadoError, match="esperar 0,3 s"):
             Conexion.obtener_conexion()
         assert 0.25 <= time.monotonic() - inicio < COTA_CUELGUE
     finally:
@@ -649,6 +649,20 @@ def test_fallo_del_embebido_aconseja_reiniciar_y_mirar_su_log_no_tocar_db_host(t
 
     assert str(tmp_path / "log") in mensaje
     assert "DB_HOST" not in mensaje
+
+
+def test_el_motivo_de_libpq_va_citado_y_el_resto_en_espanol():
+    configuracion = Configuracion(embebido=False, host="127.0.0.1", puerto=1)
+    error = psycopg2.OperationalError(
+        'connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?\n"
+    )
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert 'libpq dice: «connection to server at "127.0.0.1", port 1 failed: ' in mensaje
+    assert "Is the server running" not in mensaje  # las pistas de libpq, fuera
+    assert problemas_de_idioma(mensaje) == []
 
 
 def test_usuario_inexistente_aconseja_revisar_db_user():

@@ -133,7 +133,7 @@ def test_timeout_del_cursor_se_pasa_al_pool(base_limpia, monkeypatch):
     monkeypatch.setenv("DB_POOL_MAX", "1")
     Conexion.cerrar_conexiones()
     with CursorDelPool():
-        with pytest.raises(PoolAgotadoError, match=r"esperar 0\.2 s"), CursorDelPool(timeout=0.2):
+        with pytest.raises(PoolAgotadoError, match="esperar 0,2 s"), CursorDelPool(timeout=0.2):
             pass
         assert Conexion.estadisticas()["en_uso"] == 1
     assert Conexion.estadisticas()["en_uso"] == 0

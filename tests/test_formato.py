@@ -12,6 +12,7 @@ def test_numero_con_coma_decimal_y_espacio_entre_millares():
 def test_segundos_con_coma_decimal():
     assert segundos(2.0) == "2,0 s"
     assert segundos(0.004, 2) == "0,00 s"
+    assert [segundos(plazo, None) for plazo in (30, 0.5)] == ["30 s", "0,5 s"]
 
 
 def test_plural_solo_con_uno_en_singular():

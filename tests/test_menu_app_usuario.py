@@ -551,6 +551,7 @@ def test_servidor_inalcanzable_al_inicio_nombra_host_y_puerto_y_sale_con_1():
     assert f"127.0.0.1:{puerto}" in resultado.errores
     assert "Traceback" not in resultado.salida + resultado.errores
     assert PROMPT not in resultado.salida
+    assert problemas_de_idioma(resultado.errores) == []  # libpq, citado entre «»
 
 
 class SesionConParada(NamedTuple):
@@ -648,5 +649,6 @@ def test_servidor_parado_a_mitad_no_muestra_trazas_en_la_consola(sesion_con_serv
     assert "Se descartó una conexión rota al devolverla" in sesion.registro
     # En la consola, el aviso sin traza y en español.
     assert "Traceback" not in sesion.errores
-    for respuesta in (sesion.parado_listar, sesion.errores):
+    # El motivo de libpq (en inglés) va citado entre «»: el resto, en español.
+    for respuesta in (sesion.parado_listar, sesion.parado_agregar, sesion.errores):
         assert problemas_de_idioma(respuesta) == []
