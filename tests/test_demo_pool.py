@@ -52,6 +52,8 @@ def demo(servidor_de_pruebas) -> subprocess.CompletedProcess:
 def test_demo_sin_trazas_y_en_espanol(demo):
     assert "Traceback" not in demo.stdout + demo.stderr
     assert problemas_de_idioma(demo.stdout) == []
+    assert "AVISO" in demo.stderr  # el paso 4 espera más de 1 s: el aviso sale en la consola
+    assert problemas_de_idioma(demo.stderr) == []
 
 
 def test_demo_el_pool_del_curso_falla_de_verdad_en_la_sexta(demo):
