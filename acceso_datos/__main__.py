@@ -6,6 +6,7 @@ Con `--psql` (lo que hace `make psql`) abre psql sobre esa misma base; con `--de
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.consola_psql import preparar_psql
@@ -42,7 +43,11 @@ def main_detener() -> int:
     return 0
 
 
-PROGRAMAS = {("--psql",): main_psql, ("--detener",): main_detener}
+# Los argumentos, tal cual, y el programa que piden; sin ninguno (o con otros), el menú.
+PROGRAMAS: dict[tuple[str, ...], Callable[[], int]] = {
+    ("--psql",): main_psql,
+    ("--detener",): main_detener,
+}
 
 if __name__ == "__main__":
     try:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 from psycopg2.extensions import parse_dsn
@@ -91,9 +92,9 @@ class Configuracion:
     log_file: Path = RAIZ_PROYECTO / "acceso_datos.log"
     coste_scrypt: CosteScrypt = CosteScrypt()
 
-    def parametros_conexion(self) -> dict:
+    def parametros_conexion(self) -> dict[str, Any]:
         """Argumentos para `psycopg2.connect`, con timeout y nombre de aplicación."""
-        parametros = dict(self.opciones)
+        parametros: dict[str, Any] = dict(self.opciones)
         puerto = self.puerto
         parametros.update(
             dbname=self.base,
@@ -127,7 +128,7 @@ class Configuracion:
         """«servidor:puerto» de cada servidor, separados por comas."""
         return ", ".join(f"{host}:{puerto}" for host, puerto in self.servidores())
 
-    def con(self, **cambios) -> "Configuracion":
+    def con(self, **cambios: Any) -> "Configuracion":
         """Una copia con algunos campos cambiados."""
         return replace(self, **cambios)
 
@@ -175,7 +176,7 @@ def leer_coste_scrypt(
     return _coste_scrypt(_valores(entorno, archivo_env))
 
 
-def _valores(entorno: Mapping[str, str] | None, archivo_env: str | Path | None) -> dict:
+def _valores(entorno: Mapping[str, str] | None, archivo_env: str | Path | None) -> dict[str, str]:
     if entorno is None:
         entorno = {**_valores_env(Path(archivo_env or ARCHIVO_ENV)), **os.environ}
     return {
@@ -203,7 +204,7 @@ def _valores_env(archivo: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(archivo).items() if v is not None}
 
 
-def _leer_destino(valores: Mapping[str, str]) -> dict:
+def _leer_destino(valores: Mapping[str, str]) -> dict[str, Any]:
     """Servidor, base y usuario: DATABASE_URL gana; sin DB_HOST se usa el embebido."""
     base = valores.get("DB_NAME", "test_db")
     usuario = valores.get("DB_USER", "postgres")
@@ -220,7 +221,7 @@ def _leer_destino(valores: Mapping[str, str]) -> dict:
     return destino
 
 
-def _leer_db_host(valores: Mapping[str, str], base: str, usuario: str) -> dict:
+def _leer_db_host(valores: Mapping[str, str], base: str, usuario: str) -> dict[str, Any]:
     hosts = _lista(valores["DB_HOST"], "DB_HOST", "10.0.0.1,10.0.0.2")
     puertos = [
         _entero({"DB_PORT": puerto}, "DB_PORT", 5432, minimo=1, maximo=65535)
@@ -237,7 +238,7 @@ def _leer_db_host(valores: Mapping[str, str], base: str, usuario: str) -> dict:
     }
 
 
-def _leer_url(url: str, base: str, usuario: str) -> dict:
+def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
     # El mensaje de error nunca repite la URL: puede llevar la contraseña.
     if not url.startswith(ESQUEMAS_URL):
         esquema = url.split("://", 1)[0] if "://" in url else ""
@@ -306,7 +307,9 @@ def _por_servidor(puertos: list[int], servidores: int, origen: str) -> int | tup
     return tuple(puertos)
 
 
-def _entero(valores, nombre, defecto, minimo, maximo=None) -> int:
+def _entero(
+    valores: Mapping[str, str], nombre: str, defecto: int, minimo: int, maximo: int | None = None
+) -> int:
     texto = valores.get(nombre)
     if texto is None:
         return defecto
@@ -322,7 +325,7 @@ def _entero(valores, nombre, defecto, minimo, maximo=None) -> int:
     return numero
 
 
-def _segundos(valores, nombre, defecto, cero=True) -> float:
+def _segundos(valores: Mapping[str, str], nombre: str, defecto: float, cero: bool = True) -> float:
     texto = valores.get(nombre)
     if texto is None:
         return defecto
@@ -343,6 +346,6 @@ def _segundos(valores, nombre, defecto, cero=True) -> float:
     return numero
 
 
-def _ruta(valores, nombre, defecto) -> Path:
+def _ruta(valores: Mapping[str, str], nombre: str, defecto: Path) -> Path:
     texto = valores.get(nombre)
     return Path(texto).expanduser().resolve() if texto else defecto

@@ -105,6 +105,14 @@ def recorrer(
     return _filas_por_lotes(consulta, tamano_lote, cursor)
 
 
+def entero_devuelto(cursor: Cursor) -> int:
+    """El entero de la fila que acaba de devolver `cursor`: un COUNT(*) o el id de un
+    INSERT ... RETURNING, sentencias que devuelven siempre una fila."""
+    fila = cursor.fetchone()
+    assert fila is not None, "la sentencia no devolvió la fila que devuelve siempre"
+    return int(fila[0])
+
+
 def validar_pagina(limite: object, desplazamiento: object) -> tuple[int, int]:
     """`limite` y `desplazamiento` de una página, comprobados; DatosInvalidosError si no."""
     return (

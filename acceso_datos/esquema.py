@@ -115,7 +115,7 @@ def _preparar(cursor: Cursor, migraciones: list[Migracion]) -> int:
     aplicadas = cursor.fetchall()
     if not aplicadas and migraciones:
         cursor.execute(_HECHA_CON_ESQUEMA_SQL)
-        if cursor.fetchone()[0]:
+        if cursor.fetchone() == (True,):
             primera = migraciones[0]
             cursor.execute(_REGISTRAR, (primera.version, primera.archivo, primera.suma))
             log.info("Base creada con esquema.sql: %s se da por aplicada", primera.archivo)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
 from acceso_datos.persona import Persona, validar_persona
 from acceso_datos.validacion import validar_id
 
@@ -67,7 +67,7 @@ class PersonaDAO:
         """Cuántas personas hay."""
         with transaccion(cursor) as cur:
             cur.execute(cls._CONTAR)
-            return cur.fetchone()[0]
+            return entero_devuelto(cur)
 
     @classmethod
     def insertar(cls, persona: Persona, *, cursor: Cursor | None = None) -> int:
@@ -75,7 +75,7 @@ class PersonaDAO:
         datos = validar_persona(persona)
         with transaccion(cursor, cls._ENTIDAD) as cur:
             cur.execute(cls._INSERTAR, datos)
-            nuevo_id = cur.fetchone()[0]
+            nuevo_id = entero_devuelto(cur)
         persona.id_persona = nuevo_id
         return 1
 

@@ -102,10 +102,10 @@ def _hash_de_relleno(coste: CosteScrypt) -> str:
 def _leer(hash_guardado: str) -> tuple[str, CosteScrypt, bytes, bytes] | None:
     """Prefijo, coste, sal y hash de `hash_guardado`; None, con un aviso, si no sirve."""
     try:
-        prefijo, n, r, p, sal, esperado = hash_guardado.split("$")
+        prefijo, n, r, p, sal_b64, esperado_b64 = hash_guardado.split("$")
         coste = CosteScrypt(int(n), int(r), int(p))
-        sal = base64.b64decode(sal, validate=True)
-        esperado = base64.b64decode(esperado, validate=True)
+        sal = base64.b64decode(sal_b64, validate=True)
+        esperado = base64.b64decode(esperado_b64, validate=True)
     except (ValueError, TypeError):
         prefijo = None
     if prefijo not in (PREFIJO, PREFIJO_SIN_NORMALIZAR):

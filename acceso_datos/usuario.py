@@ -39,7 +39,8 @@ class Usuario:
             return NotImplemented
         return (self.id_usuario, self.username) == (otro.id_usuario, otro.username)
 
-    __hash__ = None  # mutable: no se usa como clave
+    # Con __eq__ y sin __hash__, Python deja la clase sin hash (hash() da TypeError): un
+    # Usuario es mutable y no sirve de clave de un dict.
 
 
 def validar_username(username: object) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
 from acceso_datos.errores import DatosInvalidosError
 from acceso_datos.seguridad import (
     generar_hash,
@@ -91,7 +91,7 @@ class UsuarioDAO:
         """Cuántos usuarios hay."""
         with transaccion(cursor) as cur:
             cur.execute(cls._CONTAR)
-            return cur.fetchone()[0]
+            return entero_devuelto(cur)
 
     @classmethod
     def insertar(cls, usuario: Usuario, *, cursor: Cursor | None = None) -> int:
@@ -102,7 +102,7 @@ class UsuarioDAO:
         hash_password = generar_hash(validar_password(usuario.password))
         with transaccion(cursor, cls._ENTIDAD) as cur:
             cur.execute(cls._INSERTAR, (username, hash_password))
-            nuevo_id = cur.fetchone()[0]
+            nuevo_id = entero_devuelto(cur)
         usuario.id_usuario = nuevo_id
         usuario.username = username  # como quedó guardado: normalizado
         usuario.password = None  # el texto plano ya no hace falta
@@ -153,10 +153,10 @@ class UsuarioDAO:
         if not isinstance(username, str) or not isinstance(password, str):
             raise DatosInvalidosError("Para iniciar sesión, username y password deben ser texto.")
         fila = None
-        username = _username_buscable(username)
-        if username is not None:
+        buscable = _username_buscable(username)
+        if buscable is not None:
             with transaccion(cursor) as cur:
-                cur.execute(cls._BUSCAR_CREDENCIALES, (username,))
+                cur.execute(cls._BUSCAR_CREDENCIALES, (buscable,))
                 fila = cur.fetchone()
         # La verificación (lenta) va fuera del `with`: la conexión ya volvió al pool.
         if fila is None:

@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 
 import psycopg2
 from psycopg2 import errors, sql
+from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.conexion import describir_fallo_de_conexion
 from acceso_datos.configuracion import Configuracion
@@ -60,7 +61,7 @@ def base_de_medida(configuracion: Configuracion) -> Iterator[Configuracion]:
     _administrar(configuracion, borrar)
 
 
-def llenar_usuarios(cursor, hasta: int, desde: int = 1) -> None:
+def llenar_usuarios(cursor: Cursor, hasta: int, desde: int = 1) -> None:
     """Inserta los usuarios `desde`..`hasta` con un solo INSERT ... SELECT.
 
     Todos comparten un hash de verdad: calcular un scrypt por fila tardaría horas.

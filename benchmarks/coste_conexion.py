@@ -3,6 +3,7 @@
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg2
 
@@ -24,7 +25,7 @@ def _mediana_us(tiempos: list[float]) -> float:
     return statistics.median(tiempos) * 1e6
 
 
-def describir_via(parametros: dict) -> str:
+def describir_via(parametros: dict[str, Any]) -> str:
     """Socket Unix o TCP, y el método de autenticación que aplicó el servidor."""
     host = parametros.get("host") or ""
     via = "socket Unix" if not host or host.startswith("/") else f"TCP a {host}"
@@ -45,7 +46,7 @@ def describir_via(parametros: dict) -> str:
     return f"{via}, autenticación {metodo}"
 
 
-def medir_coste_conexion(parametros: dict, nuevas: int, prestamos: int) -> CosteConexion:
+def medir_coste_conexion(parametros: dict[str, Any], nuevas: int, prestamos: int) -> CosteConexion:
     """Mediana de `nuevas` conexiones nuevas y de `prestamos` préstamos del pool caliente."""
     via = describir_via(parametros)
     tiempos_nueva = []

@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from acceso_datos.configuracion import CosteScrypt
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -41,31 +42,30 @@ def medir_coste_password(rondas: int) -> CostePassword:
     mejora = f"inicio que mejora un hash N={COSTE_ANTERIOR.n}, p={COSTE_ANTERIOR.p}"
     for ronda in range(rondas):
         username = f"medida_password_{ronda}"
-        pasos = [
-            ("generar_hash(), sin base", generar_hash, PASSWORD),
+        pasos: list[tuple[str, Callable[[], object]]] = [
+            ("generar_hash(), sin base", partial(generar_hash, PASSWORD)),
             (
                 "alta: insertar()",
-                UsuarioDAO.insertar,
-                Usuario(username=username, password=PASSWORD),
+                partial(UsuarioDAO.insertar, Usuario(username=username, password=PASSWORD)),
             ),
-            ("inicio de sesión: autenticar()", UsuarioDAO.autenticar, username, PASSWORD),
-            ("contraseña errónea", UsuarioDAO.autenticar, username, "otra-clave"),
-            ("usuario que no existe", UsuarioDAO.autenticar, "nadie", PASSWORD),
+            ("inicio de sesión: autenticar()", partial(UsuarioDAO.autenticar, username, PASSWORD)),
+            ("contraseña errónea", partial(UsuarioDAO.autenticar, username, "otra-clave")),
+            ("usuario que no existe", partial(UsuarioDAO.autenticar, "nadie", PASSWORD)),
         ]
-        for operacion, funcion, *argumentos in pasos:
-            resultado.segundos.setdefault(operacion, []).append(_segundos(funcion, *argumentos))
+        for operacion, funcion in pasos:
+            resultado.segundos.setdefault(operacion, []).append(_segundos(funcion))
         if not necesita_rehash(hash_anterior):
             continue  # con un coste actual que no supera al de antes no hay nada que mejorar
         with CursorDelPool() as cursor:  # sin medir: el hash que tendría de antes
             cursor.execute(
                 "UPDATE usuario SET password = %s WHERE username = %s", (hash_anterior, username)
             )
-        segundos = _segundos(UsuarioDAO.autenticar, username, PASSWORD)
+        segundos = _segundos(partial(UsuarioDAO.autenticar, username, PASSWORD))
         resultado.segundos.setdefault(mejora, []).append(segundos)
     return resultado
 
 
-def _segundos(funcion: Callable, *argumentos) -> float:
+def _segundos(funcion: Callable[[], object]) -> float:
     inicio = time.perf_counter()
-    funcion(*argumentos)
+    funcion()
     return time.perf_counter() - inicio

@@ -34,7 +34,8 @@ def puerto_libre() -> int:
     """Un puerto TCP de 127.0.0.1 que nadie usa ahora mismo."""
     with socket.socket() as sonda:
         sonda.bind(("127.0.0.1", 0))
-        return sonda.getsockname()[1]
+        puerto: int = sonda.getsockname()[1]
+        return puerto
 
 
 def dar_al_usuario_del_sistema(ruta: Path) -> None:
@@ -76,7 +77,7 @@ class PgBouncer:
     def __enter__(self) -> "PgBouncer":
         return self
 
-    def __exit__(self, *excepcion) -> None:
+    def __exit__(self, *excepcion: object) -> None:
         self.detener()
 
     def configuracion(self) -> Configuracion:

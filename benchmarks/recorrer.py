@@ -44,9 +44,11 @@ def recorrer(metodo: str) -> Recorrido:
     usuarios = UsuarioDAO.iterar() if metodo == "iterar" else UsuarioDAO.seleccionar()
     filas = ordenadas = anterior = 0
     for usuario in usuarios:
+        id_usuario = usuario.id_usuario
+        assert id_usuario is not None  # leído de la base: siempre lleva su id
         filas += 1
-        ordenadas += usuario.id_usuario > anterior
-        anterior = usuario.id_usuario
+        ordenadas += id_usuario > anterior
+        anterior = id_usuario
     segundos = time.perf_counter() - inicio
     crecimiento = rss_maximo_kib() - base
     Conexion.cerrar_conexiones()

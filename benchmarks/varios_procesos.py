@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
+from typing import IO, Any
 
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ErrorAccesoDatos
@@ -33,13 +34,13 @@ ESPERA = 60.0  # segundos para arrancar o para acabar una orden, además de su d
 MUESTRAS = 3  # mensajes de error distintos que se devuelven como ejemplo
 
 
-def trabajar(hilos: int, orden: dict, usuarios: int) -> dict:
+def trabajar(hilos: int, orden: dict[str, Any], usuarios: int) -> dict[str, Any]:
     """Una orden en este proceso: `hilos` hilos repiten la operación; devuelve el resumen."""
     pausa = orden.get("pausa", 0.0)
     limite = time.monotonic() + orden.get("segundos", float("inf"))
     por_hilo = orden.get("operaciones")
-    hechas = Counter()
-    errores: Counter = Counter()
+    hechas: Counter[int] = Counter()
+    errores: Counter[str] = Counter()
     mensajes: list[str] = []
     crudos: list[str] = []
     candado = threading.Lock()  # para los errores, que comparten contadores entre hilos
@@ -123,15 +124,16 @@ class Trabajadores:
     def __enter__(self) -> "Trabajadores":
         return self
 
-    def __exit__(self, *excepcion) -> None:
+    def __exit__(self, *excepcion: object) -> None:
         self.cerrar()
 
-    def ronda(self, orden: dict) -> list[dict]:
+    def ronda(self, orden: dict[str, Any]) -> list[dict[str, Any]]:
         """Da la misma orden a todos a la vez y devuelve la respuesta de cada uno."""
         texto = json.dumps(orden) + "\n"
         for proceso in self._procesos:
-            proceso.stdin.write(texto)
-            proceso.stdin.flush()
+            entrada, _ = _tuberias(proceso)
+            entrada.write(texto)
+            entrada.flush()
         plazo = ESPERA + orden.get("segundos", ESPERA)
         return [json.loads(respuesta) for respuesta in self._leer_de_todos(plazo)]
 
@@ -146,7 +148,7 @@ class Trabajadores:
             except subprocess.TimeoutExpired:
                 proceso.kill()
                 proceso.wait()
-            proceso.stdout.close()
+            _tuberias(proceso)[1].close()
         self._errores.close()
 
     def _leer_de_todos(self, plazo: float) -> list[str]:
@@ -155,8 +157,9 @@ class Trabajadores:
         lineas = []
         for proceso in self._procesos:
             restante = max(0.0, limite - time.monotonic())
-            listos, _, _ = select.select([proceso.stdout], [], [], restante)
-            linea = proceso.stdout.readline() if listos else ""
+            _, salida = _tuberias(proceso)
+            listos, _, _ = select.select([salida], [], [], restante)
+            linea = salida.readline() if listos else ""
             if not linea:
                 raise RuntimeError(
                     f"un trabajador no respondió en {plazo:g} s (código {proceso.poll()}): "
@@ -168,6 +171,12 @@ class Trabajadores:
     def _ultimos_errores(self) -> str:
         self._errores.seek(0)
         return self._errores.read()[-2000:] or "sin salida de error"
+
+
+def _tuberias(proceso: subprocess.Popen[str]) -> tuple[IO[str], IO[str]]:
+    """La entrada y la salida de un trabajador (los crea Trabajadores con tuberías)."""
+    assert proceso.stdin is not None and proceso.stdout is not None
+    return proceso.stdin, proceso.stdout
 
 
 def medir_formas(
