@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from psycopg2 import sql
+
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 
@@ -40,6 +42,23 @@ def terminar_backend(observador, pid: int) -> None:
     with observador.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
         assert cursor.fetchone()[0], f"el backend {pid} no terminó"
+
+
+def vaciar_tablas() -> None:
+    """Vacía cada tabla del esquema (salvo esquema_version) y reinicia sus secuencias.
+
+    Se buscan en el catálogo: la tabla de un DAO nuevo se vacía sin tocar este archivo.
+    """
+    with CursorDelPool() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename <> 'esquema_version'"
+        )
+        tablas = [sql.Identifier(tabla) for (tabla,) in cursor.fetchall()]
+        if tablas:
+            cursor.execute(
+                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tablas))
+            )
 
 
 def pid_de_la_proxima_conexion() -> int:

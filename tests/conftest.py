@@ -15,7 +15,13 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from ayudas import directorio_fuera_de_pytest, pid_de_la_proxima_conexion, terminar_backend
+from ayudas import (
+    directorio_fuera_de_pytest,
+    pid_de_la_proxima_conexion,
+    terminar_backend,
+    vaciar_tablas,
+)
+from hypothesis import settings
 from proxy_tcp import ProxyTCP
 from psycopg2 import sql
 
@@ -23,7 +29,6 @@ from acceso_datos import conexion as modulo_conexion
 from acceso_datos import seguridad
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion, leer_configuracion
-from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
@@ -47,6 +52,11 @@ ENTORNO_DE_PRUEBAS = {
     "PASSWORD_SCRYPT_P": "1",
     "LOG_LEVEL": "DEBUG",
 }
+
+# Tests de propiedades: sin plazo por ejemplo (el de hypothesis, 200 ms, haría fallar en
+# una máquina cargada un ejemplo que va bien; los tests no miden tiempos).
+settings.register_profile("acceso_datos", deadline=None)
+settings.load_profile("acceso_datos")
 
 
 @pytest.fixture(scope="session")
@@ -118,23 +128,6 @@ def base_limpia(servidor_de_pruebas) -> Configuracion:
     vaciar_tablas()
     yield servidor_de_pruebas
     _comprobar_que_nada_quedo_prestado()
-
-
-def vaciar_tablas() -> None:
-    """Vacía cada tabla del esquema (salvo esquema_version) y reinicia sus secuencias.
-
-    Se buscan en el catálogo: la tabla de un DAO nuevo se vacía sin tocar este archivo.
-    """
-    with CursorDelPool() as cursor:
-        cursor.execute(
-            "SELECT tablename FROM pg_tables "
-            "WHERE schemaname = current_schema() AND tablename <> 'esquema_version'"
-        )
-        tablas = [sql.Identifier(tabla) for (tabla,) in cursor.fetchall()]
-        if tablas:
-            cursor.execute(
-                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tablas))
-            )
 
 
 @pytest.fixture
