@@ -5,12 +5,13 @@ raíz del proyecto y con '0' (Salir) por la entrada estándar.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 
 import pytest
-from menu_en_proceso import RAIZ, entorno_sin_base
+from menu_en_proceso import ESPERA, RAIZ, entorno_sin_base, esperar_a_que_lea, menu_interactivo
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -70,6 +71,56 @@ def test_configuracion_no_valida_sale_con_1_sin_traza(tmp_path, puerto_cerrado, 
     assert resultado.returncode == 1
     assert f"{variable}={valor} no vale" in resultado.stderr
     assert "Traceback" not in resultado.stdout + resultado.stderr
+
+
+@pytest.mark.parametrize("orden", ["--psql", "--detener"])
+def test_make_psql_y_make_stop_con_configuracion_no_valida_salen_con_1_sin_traza(tmp_path, orden):
+    entorno = entorno_sin_base(DB_POOL_MAX="x", LOG_FILE=str(tmp_path / "app.log"))
+
+    resultado = subprocess.run(
+        [sys.executable, "-m", "acceso_datos", orden],
+        cwd=RAIZ, env=entorno, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert resultado.returncode == 1
+    assert resultado.stderr.startswith("Error: DB_POOL_MAX='x' no es un número entero")
+    assert "Traceback" not in resultado.stdout + resultado.stderr
+
+
+def test_un_log_que_no_se_puede_escribir_se_explica_y_sale_con_1(tmp_path):
+    # Un directorio en lugar de un archivo: tampoco root puede escribir ahí el log.
+    resultado = _ejecutar(entorno_sin_base(LOG_FILE=str(tmp_path)))
+
+    assert resultado.returncode == 1
+    assert f"No se puede escribir el log en {tmp_path} (Is a directory)" in resultado.stderr
+    assert "Cambie LOG_FILE" in resultado.stderr
+    assert "Traceback" not in resultado.stdout + resultado.stderr
+
+
+def test_ctrl_c_durante_el_arranque_sale_con_130_sin_traza(tmp_path):
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        pytest.skip("quien lanzó pytest ignora SIGINT, y el programa lo heredaría")
+    with socket.socket() as mudo:  # acepta la conexión y no contesta nunca
+        mudo.bind(("127.0.0.1", 0))
+        mudo.listen()
+        mudo.settimeout(ESPERA)
+        entorno = entorno_sin_base(
+            DB_HOST="127.0.0.1",
+            DB_PORT=str(mudo.getsockname()[1]),
+            DB_CONNECT_TIMEOUT="60",  # solo Ctrl-C puede cortar la espera
+            LOG_FILE=str(tmp_path / "app.log"),
+        )
+        with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
+            conexion, _ = mudo.accept()  # el programa ya está conectando
+            with conexion:
+                esperar_a_que_lea(proceso.pid)  # dormido esperando la respuesta
+
+                proceso.send_signal(signal.SIGINT)
+
+                menu.resto()
+                assert proceso.wait(ESPERA) == 130
+    errores = (tmp_path / "errores.txt").read_text()
+    assert errores == "\nInterrumpido.\n"
 
 
 def test_con_una_base_vacia_aplica_las_migraciones_dice_que_base_usa_y_sale_con_0(

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from acceso_datos.configuracion import RAIZ_PROYECTO, leer_configuracion
+from acceso_datos.configuracion import RAIZ_PROYECTO, Configuracion, leer_configuracion
 from acceso_datos.errores import ConfiguracionError, ErrorAccesoDatos
 
 # Una contraseña que no puede aparecer por casualidad en ningún mensaje.
@@ -149,6 +149,17 @@ def test_db_host_con_varios_servidores_y_un_solo_puerto_lo_usa_para_todos():
 
     assert configuracion.parametros_conexion()["port"] == 6543
     assert configuracion.servidores() == [("h1", 6543), ("h2", 6543), ("h3", 6543)]
+
+
+def test_sin_servidor_ni_contrasena_libpq_usa_sus_valores_por_defecto():
+    # Sin host, libpq conecta por su socket Unix por defecto; sin password, no manda ninguna.
+    parametros = Configuracion(embebido=False).parametros_conexion()
+
+    assert "host" not in parametros
+    assert "password" not in parametros
+    assert (parametros["dbname"], parametros["user"], parametros["port"]) == (
+        "test_db", "postgres", 5432,
+    )  # fmt: skip
 
 
 def test_un_solo_servidor_no_cambia_target_session_attrs():

@@ -280,3 +280,12 @@ def test_simular_verificacion_hace_una_derivacion_con_el_coste_actual(monkeypatc
 
     assert simular_verificacion(PASSWORD) is None
     assert derivaciones == [(2048, 8, 2)]
+
+
+def test_una_password_con_un_sustituto_suelto_no_verifica_y_no_lanza():
+    # No se puede codificar en UTF-8: no es una contraseña que nadie haya podido guardar.
+    assert verificar_password(PASSWORD + "\udc80", generar_hash(PASSWORD)) is False
+
+
+def test_un_hash_ilegible_no_pide_rehash_porque_nunca_llega_a_verificarse():
+    assert seguridad.necesita_rehash("texto-que-no-es-un-hash") is False
