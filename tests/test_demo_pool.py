@@ -2,12 +2,14 @@
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 
 import pytest
 from ayudas import RAIZ, problemas_de_idioma
+from menu_en_proceso import Conversacion, esperar_a_que_lea
 
 from acceso_datos.cursor_del_pool import CursorDelPool
 
@@ -130,3 +132,39 @@ def test_demo_sin_servidor_explica_el_fallo_sin_traza_y_sale_con_estado_1(tmp_pa
         in resultado.stderr
     )
     assert "Paso 1" not in resultado.stdout
+
+
+def test_demo_con_configuracion_no_valida_lo_explica_sin_traza_y_sale_con_estado_1(tmp_path):
+    entorno = {**os.environ, "DB_QUERY_TIMEOUT": "0", "LOG_FILE": str(tmp_path / "demo.log")}
+
+    resultado = ejecutar_demo(entorno)
+
+    assert resultado.returncode == 1
+    assert resultado.stderr.startswith("Error de configuración: DB_QUERY_TIMEOUT=0 no vale")
+    assert "Traceback" not in resultado.stdout + resultado.stderr
+
+
+@pytest.mark.usefixtures("base_limpia")
+def test_ctrl_c_durante_la_demo_sale_sin_traza_y_con_estado_1(tmp_path):
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        pytest.skip("quien lanzó pytest ignora SIGINT, y la demo lo heredaría")
+    with open(tmp_path / "errores.txt", "wb") as errores:
+        proceso = subprocess.Popen(
+            [sys.executable, "-m", "acceso_datos.demo_pool"],
+            cwd=RAIZ, env=os.environ, stdout=subprocess.PIPE, stderr=errores,
+        )  # fmt: skip
+    try:
+        demo = Conversacion(proceso.stdout.fileno(), escritura=-1)  # la demo no lee nada
+        demo.esperar("la petición espera y al final se rinde...")  # paso 2: 2 s esperando
+        esperar_a_que_lea(proceso.pid)
+
+        proceso.send_signal(signal.SIGINT)
+
+        assert proceso.wait(LIMITE_DEMO) == 1
+        assert "Paso 3" not in demo.resto()
+    finally:
+        if proceso.poll() is None:
+            proceso.kill()
+            proceso.wait(LIMITE_DEMO)
+        proceso.stdout.close()
+    assert (tmp_path / "errores.txt").read_text() == "\nInterrumpido.\n"

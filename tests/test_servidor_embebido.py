@@ -5,6 +5,7 @@ depende del servidor de la sesión.
 """
 
 import os
+import socket
 import subprocess
 import sys
 from contextlib import closing
@@ -15,6 +16,7 @@ import pytest
 from ayudas import RAIZ, directorio_fuera_de_pytest
 
 from acceso_datos.configuracion import Configuracion
+from acceso_datos.errores import ConexionError
 from acceso_datos.servidor_embebido import (
     ServidorEmbebido,
     asegurar_servidor,
@@ -132,3 +134,24 @@ def test_importar_el_modulo_no_emite_avisos():
 
     assert resultado.returncode == 0, resultado.stderr
     assert resultado.stderr == ""
+
+
+def test_un_directorio_de_datos_imposible_da_conexion_error_que_lo_nombra(tmp_path):
+    archivo = tmp_path / "un_archivo"
+    archivo.write_text("no es un directorio")
+
+    with pytest.raises(ConexionError, match="No se pudo arrancar el PostgreSQL embebido en") as e:
+        ServidorEmbebido(archivo / "datos")
+
+    assert str(archivo / "datos") in str(e.value)
+
+
+def test_crear_base_sin_servidor_da_conexion_error():
+    with socket.socket() as sin_servidor:
+        sin_servidor.bind(("127.0.0.1", 0))  # reservado, sin escuchar: conexión rechazada
+        configuracion = Configuracion(
+            host="127.0.0.1", puerto=sin_servidor.getsockname()[1], connect_timeout=3
+        )
+
+        with pytest.raises(ConexionError, match="No se pudo conectar al PostgreSQL embebido"):
+            crear_base_si_falta(configuracion)
