@@ -78,7 +78,9 @@ def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> Error
     if isinstance(error, errors.UniqueViolation):
         return _duplicado(diagnostico, entidad)
     if isinstance(error, errors.NotNullViolation):
-        return DatosInvalidosError(f"El campo {etiqueta(diagnostico.column_name)} es obligatorio.")
+        # PostgreSQL siempre nombra la columna de un NOT NULL; el tipo admite que no lo haga.
+        columna = etiqueta(diagnostico.column_name or "sin nombre")
+        return DatosInvalidosError(f"El campo {columna} es obligatorio.")
     if isinstance(error, errors.CheckViolation):
         return DatosInvalidosError(
             f"Los datos no cumplen la regla {diagnostico.constraint_name} de la tabla "

@@ -155,13 +155,13 @@ def test_ctrl_c_durante_la_demo_sale_sin_traza_y_con_estado_1(tmp_path):
         )  # fmt: skip
     try:
         demo = Conversacion(proceso.stdout.fileno(), escritura=-1)  # la demo no lee nada
-        demo.esperar("la petición espera y al final se rinde...")  # paso 2: 2 s esperando
+        demo.esperar("la petición espera y al final se rinde...")  # paso 3: espera su turno
         esperar_a_que_lea(proceso.pid)
 
         proceso.send_signal(signal.SIGINT)
 
         assert proceso.wait(LIMITE_DEMO) == 1
-        assert "Paso 3" not in demo.resto()
+        assert "Paso 4" not in demo.resto()
     finally:
         if proceso.poll() is None:
             proceso.kill()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
 from acceso_datos.producto import Producto, validar_producto
 from acceso_datos.validacion import validar_id
 
@@ -64,7 +64,7 @@ class ProductoDAO:
         """Cuántos productos hay."""
         with transaccion(cursor) as cur:
             cur.execute(cls._CONTAR)
-            return cur.fetchone()[0]
+            return entero_devuelto(cur)
 
     @classmethod
     def insertar(cls, producto: Producto, *, cursor: Cursor | None = None) -> int:
@@ -72,7 +72,7 @@ class ProductoDAO:
         datos = validar_producto(producto)
         with transaccion(cursor, cls._ENTIDAD) as cur:
             cur.execute(cls._INSERTAR, datos)
-            nuevo_id = cur.fetchone()[0]
+            nuevo_id = entero_devuelto(cur)
         producto.id_producto = nuevo_id
         return 1
 
