@@ -31,7 +31,7 @@ def persona_nueva() -> tuple[int, Callable[[], int]]:
     ("crear", "submenu", "opcion", "pregunta", "respuestas", "aviso", "contar"),
     [
         pytest.param(
-            usuario_nuevo, [], "3", "Nuevo username (Enter para conservarlo): ", ["bea", ""],
+            usuario_nuevo, [], "3", "(Enter para conservarlo): ", ["bea", ""],
             "El usuario {id} ya no existe: otro lo eliminó.", UsuarioDAO.contar,
             id="modificar_usuario",
         ),
@@ -41,7 +41,7 @@ def persona_nueva() -> tuple[int, Callable[[], int]]:
             id="eliminar_usuario",
         ),
         pytest.param(
-            persona_nueva, ["7"], "3", "Nuevo nombre (Enter para conservarlo): ", ["Bea", "", ""],
+            persona_nueva, ["7"], "3", "(Enter para conservarlo): ", ["Bea", "", ""],
             "La persona {id} ya no existe: otro la eliminó.", PersonaDAO.contar,
             id="modificar_persona",
         ),

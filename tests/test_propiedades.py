@@ -18,6 +18,7 @@ from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConfiguracionError, DatosInvalidosError, RegistroDuplicadoError
 from acceso_datos.usuario import Usuario, validar_password, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
+from acceso_datos.validacion import etiqueta
 
 # Cualquier carácter, sustitutos sueltos ('\udc80') incluidos: un str de Python los admite.
 CUALQUIER_CARACTER = st.characters()
@@ -38,6 +39,10 @@ def textos(maximo: int) -> st.SearchStrategy[str]:
         st.text(QUE_SE_NORMALIZAN, min_size=maximo - 8, max_size=maximo + 8),  # en el límite
     )
 
+
+# Cómo empiezan los mensajes de error de cada campo (con su nombre en español).
+CAMPO_USERNAME = f"^El campo {etiqueta('username')} "
+CAMPO_PASSWORD = f"^El campo {etiqueta('password')} "
 
 USERNAMES = textos(60)
 PASSWORDS = textos(140)
@@ -71,7 +76,7 @@ def test_validar_username_acepta_exactamente_lo_que_dice_el_readme(texto):
     if username_valido_segun_el_readme(texto):
         assert validar_username(texto) == unicodedata.normalize("NFC", texto)
     else:
-        with pytest.raises(DatosInvalidosError, match="^El campo username "):
+        with pytest.raises(DatosInvalidosError, match=CAMPO_USERNAME):
             validar_username(texto)
 
 
@@ -81,7 +86,7 @@ def test_validar_password_acepta_exactamente_lo_que_dice_el_readme(texto):
     if password_valida_segun_el_readme(texto):
         assert validar_password(texto) == texto
     else:
-        with pytest.raises(DatosInvalidosError, match="^El campo password ") as error:
+        with pytest.raises(DatosInvalidosError, match=CAMPO_PASSWORD) as error:
             validar_password(texto)
         if len(texto) >= 8:  # una más corta podría estar en el mensaje por casualidad («tie»)
             assert texto not in str(error.value)
@@ -89,9 +94,9 @@ def test_validar_password_acepta_exactamente_lo_que_dice_el_readme(texto):
 
 @given(st.one_of(st.none(), st.integers(), st.binary(), st.floats(), st.lists(st.text())))
 def test_lo_que_no_es_texto_no_es_username_ni_password(valor):
-    with pytest.raises(DatosInvalidosError, match="^El campo username "):
+    with pytest.raises(DatosInvalidosError, match=CAMPO_USERNAME):
         validar_username(valor)
-    with pytest.raises(DatosInvalidosError, match="^El campo password "):
+    with pytest.raises(DatosInvalidosError, match=CAMPO_PASSWORD):
         validar_password(valor)
 
 
