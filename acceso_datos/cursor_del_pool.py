@@ -34,13 +34,13 @@ class CursorDelPool:
         self._cursor: Cursor | None = None
 
     def __enter__(self) -> Cursor:
-        self._conexion = Conexion.obtener_conexion(self._timeout)
+        conexion = self._conexion = Conexion.obtener_conexion(self._timeout)
         try:
-            self._cursor = self._conexion.cursor()
+            cursor = self._cursor = conexion.cursor()
         except BaseException:
-            self._devolver()
+            self._devolver(conexion)
             raise
-        return self._cursor
+        return cursor
 
     def __exit__(
         self,
@@ -48,21 +48,23 @@ class CursorDelPool:
         valor: BaseException | None,
         traza: TracebackType | None,
     ) -> None:
+        conexion = self._conexion
+        assert conexion is not None  # la prestó __enter__, y solo __exit__ la devuelve
         try:
             if tipo is None:
-                self._confirmar()
+                self._confirmar(conexion)
             else:
-                self._deshacer()
+                self._deshacer(conexion)
         finally:
-            self._devolver()
+            self._devolver(conexion)
 
-    def _confirmar(self) -> None:
+    def _confirmar(self, conexion: ConexionDelPool) -> None:
         # Un fallo seguro (una restricción diferida, una conexión que ya estaba cerrada)
         # sigue tal cual. Pero si la conexión se pierde con el COMMIT ya enviado, el
         # servidor pudo guardarlo o no: decir «no se hizo» invitaría a repetirlo.
-        ya_cerrada = self._conexion.closed
+        ya_cerrada = conexion.closed
         try:
-            self._conexion.commit()
+            conexion.commit()
         except (
             ServidorNoRespondeError,
             psycopg2.OperationalError,
@@ -80,20 +82,20 @@ class CursorDelPool:
             # Ctrl-C (o SIGTERM) sigue siendo lo que es; su causa dice qué quedó dudoso.
             raise interrupcion from ResultadoDesconocidoError(RESULTADO_DESCONOCIDO)
 
-    def _deshacer(self) -> None:
+    def _deshacer(self, conexion: ConexionDelPool) -> None:
         # Si el vigía cortó una espera (plazo o Ctrl-C), no hay nada que deshacer: el
         # servidor descarta la transacción al perder la conexión.
-        if self._conexion.closed or self._conexion.abandonada:
+        if conexion.closed or conexion.abandonada:
             return
         # Un fallo del rollback no debe tapar la excepción original del bloque: se anota
         # y la conexión, si quedó rota, se descarta al devolverla.
         try:
-            self._conexion.rollback()
+            conexion.rollback()
         except Exception:
             log.warning("Falló el rollback; la conexión se descartará", exc_info=True)
 
-    def _devolver(self) -> None:
-        conexion, cursor = self._conexion, self._cursor
+    def _devolver(self, conexion: ConexionDelPool) -> None:
+        cursor = self._cursor
         self._conexion = self._cursor = None
         try:
             if cursor is not None and not cursor.closed:

@@ -7,7 +7,9 @@ mediana de cada una: el ruido afecta a las dos por igual y la mediana lo aparta.
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg2
 
@@ -38,13 +40,13 @@ def _mediana_us(tiempos: list[float]) -> float:
     return statistics.median(tiempos) * 1e6
 
 
-def _cronometrar(funcion) -> float:
+def _cronometrar(funcion: Callable[[], object]) -> float:
     inicio = time.perf_counter()
     funcion()
     return time.perf_counter() - inicio
 
 
-def medir_coste_espera(parametros: dict, repeticiones: int) -> CosteEspera:
+def medir_coste_espera(parametros: dict[str, Any], repeticiones: int) -> CosteEspera:
     """Medianas de `repeticiones` llamadas de cada clase, alternando con y sin."""
     sin_limite = psycopg2.connect(**parametros)
     acotada = psycopg2.connect(connection_factory=v.ConexionAcotada, **parametros)

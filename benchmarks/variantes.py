@@ -14,6 +14,7 @@ en otro pool o sin pool: aíslan lo que cuesta el mecanismo.
 import random
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import psycopg2
 import psycopg2.pool
@@ -52,7 +53,7 @@ def generador_de_ids(usuarios: int, semilla: int) -> Callable[[], int]:
     return lambda: azar.randint(1, usuarios)
 
 
-def buscar_y_confirmar(conexion, id_usuario: int) -> None:
+def buscar_y_confirmar(conexion: Any, id_usuario: int) -> None:
     """La consulta medida y su commit (vale para psycopg2 y para psycopg 3)."""
     with conexion.cursor() as cursor:
         cursor.execute(CONSULTA, (id_usuario,))
@@ -70,7 +71,7 @@ class Variante:
     # None: una por hilo, que se comprueba con cada número de hilos.
     conexiones: int | None = MAXIMO
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         self.parametros = parametros
         self.usuarios = usuarios
 
@@ -120,7 +121,7 @@ class Persistente(Variante):
     nombre = "conexión persistente por hilo (el límite)"
     max_hilos = MAXIMO
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         self._conexiones: dict[int, psycopg2.extensions.connection] = {}
 
@@ -147,7 +148,7 @@ class PersistenteConEsperaAcotada(Persistente):
     clave = "persistente_acotada"
     nombre = "conexión persistente con la espera acotada"
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         vigia.arrancar()  # el vigía ya corre por el nuestro; así no depende de él
 
@@ -167,7 +168,7 @@ class ConexionContada(psycopg2.extensions.connection):
 
     abiertas = 0
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         type(self).abiertas += 1
 
@@ -184,7 +185,7 @@ class ThreadedConSemaforo(Variante):
     nombre = "ThreadedConnectionPool(5, 5) + BoundedSemaphore"
     fabrica: type[psycopg2.extensions.connection] = psycopg2.extensions.connection
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         self._turnos = threading.BoundedSemaphore(MAXIMO)
         self._pool = psycopg2.pool.ThreadedConnectionPool(
@@ -222,7 +223,7 @@ class ThreadedConSemaforoAcotado(ThreadedConSemaforo):
     nombre = "ThreadedConnectionPool(5, 5) + BoundedSemaphore, con la espera acotada"
     fabrica = ConexionAcotada
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         vigia.arrancar()
         super().__init__(parametros, usuarios)
 
@@ -241,7 +242,7 @@ class PoolDelCurso(Variante):
     clave = "curso"
     nombre = "ThreadedConnectionPool(1, 5) sin espera (el curso)"
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         self._fabrica = fabrica_contada()
         self._pool = psycopg2.pool.ThreadedConnectionPool(
@@ -298,7 +299,7 @@ class PsycopgPool(Variante):
     clave = "psycopg_pool"
     nombre = "psycopg_pool.ConnectionPool(1, 5) (psycopg 3)"
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         self._pool = psycopg_pool.ConnectionPool(
             psycopg.conninfo.make_conninfo(**parametros),
@@ -332,7 +333,7 @@ class SQLAlchemyQueuePool(Variante):
     clave = "sqlalchemy"
     nombre = "SQLAlchemy QueuePool(5) sobre psycopg2"
 
-    def __init__(self, parametros: dict, usuarios: int):
+    def __init__(self, parametros: dict[str, Any], usuarios: int):
         super().__init__(parametros, usuarios)
         self._pool = QueuePool(
             lambda: psycopg2.connect(**parametros),
