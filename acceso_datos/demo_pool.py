@@ -13,12 +13,14 @@ import textwrap
 import threading
 import time
 import uuid
+from typing import Any
 
 from psycopg2 import pool as pool_de_psycopg2
 
 from acceso_datos.conexion import AVISO_ESPERA, Conexion, ConexionDelPool
 from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.dao_base import entero_devuelto
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.formato import numero, plural, segundos
@@ -96,7 +98,7 @@ def main() -> int:
     return 0 if correcto else 1
 
 
-def el_pool_del_curso(parametros: dict, minimo: int, maximo: int) -> None:
+def el_pool_del_curso(parametros: dict[str, Any], minimo: int, maximo: int) -> None:
     """Paso 1: el SimpleConnectionPool del curso, de verdad, hasta una conexión de más."""
     otra = ordinal(maximo + 1)
     titulo(f"Paso 1. El pool del curso: SimpleConnectionPool({minimo}, {maximo}) y una {otra}")
@@ -240,7 +242,7 @@ def un_error_dentro_del_with() -> None:
                 "RETURNING id_persona",
                 ("Demo", "Rollback", email),
             )
-            id_persona = cursor.fetchone()[0]
+            id_persona = entero_devuelto(cursor)
             print(f"  dentro del with: INSERT de la persona {id_persona}, aún sin confirmar")
             print(f"  en ese momento -> {contadores()}")
             raise FalloDeLaDemostracion("algo falla antes de acabar el bloque")
@@ -248,7 +250,7 @@ def un_error_dentro_del_with() -> None:
         print(f"  la excepción sale del with: {type(error).__name__}: {error}")
     with CursorDelPool() as cursor:
         cursor.execute("SELECT count(*) FROM persona WHERE email = %s", (email,))
-        guardadas = cursor.fetchone()[0]
+        guardadas = entero_devuelto(cursor)
     print(f"  personas guardadas con ese correo electrónico: {guardadas} -> {contadores()}")
     if guardadas != 0:
         raise ErrorAccesoDatos("El INSERT debía deshacerse con el error.")
@@ -261,7 +263,7 @@ def un_error_dentro_del_with() -> None:
 class Medidor:
     """Cuenta, entre varios hilos, las operaciones hechas y el pico de conexiones a la vez."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Sin el candado, dos hilos podrían leer y escribir `en_uso` a la vez y perder
         # una suma: el mismo problema que el pool resuelve con el suyo.
         self._candado = threading.Lock()
@@ -309,7 +311,7 @@ def veinte_hilos(maximo: int) -> bool:
                     pid_servidor = None
                     try:
                         cursor.execute(_CONSULTA)
-                        pid_servidor = cursor.fetchone()[0]
+                        pid_servidor = entero_devuelto(cursor)
                     finally:
                         medidor.sale(pid_servidor)
         except Exception as error:

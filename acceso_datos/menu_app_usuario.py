@@ -44,7 +44,7 @@ ESTADO_DEL_POOL = (
 class MenuAppUsuario:
     """Bucle del menú: lee una opción, la ejecuta y explica cualquier error."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._opciones = {
             "1": self.listar,
             "2": self.agregar,

@@ -32,13 +32,16 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import psycopg2
 
 from acceso_datos.conexion import Conexion, configuracion_resuelta
 from acceso_datos.configuracion import Configuracion, leer_configuracion
+from acceso_datos.consola import numero
 from acceso_datos.cursor_del_pool import CursorDelPool
+from acceso_datos.dao_base import entero_devuelto
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import configurar_logging
@@ -57,7 +60,6 @@ from benchmarks.informe import (
     en_consola,
     en_hilos,
     en_markdown,
-    numero,
     veces,
 )
 from benchmarks.pgbouncer import INSTALAR, PgBouncer, buscar_pgbouncer
@@ -88,7 +90,7 @@ class Parametros:
     rondas_procesos: int = 7
     duracion_procesos: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.filas_recorrido < self.usuarios:
             raise ValueError("filas_recorrido no puede ser menor que usuarios")
 
@@ -160,7 +162,7 @@ def url_de(configuracion: Configuracion) -> str:
     return f"{url}?{urlencode(dict(configuracion.opciones))}" if configuracion.opciones else url
 
 
-def capacidad_del_servidor(parametros: dict) -> tuple[str, int]:
+def capacidad_del_servidor(parametros: dict[str, Any]) -> tuple[str, int]:
     """La versión del servidor y cuántas conexiones más admite ahora mismo."""
     conexion = psycopg2.connect(**parametros)
     try:
@@ -178,7 +180,7 @@ def capacidad_del_servidor(parametros: dict) -> tuple[str, int]:
 
 
 def crear_variantes(
-    parametros: dict, usuarios: int, recursos: ExitStack
+    parametros: dict[str, Any], usuarios: int, recursos: ExitStack
 ) -> tuple[dict[str, v.Variante], dict[str, str]]:
     """Las variantes que se pueden medir y, de las demás, por qué no."""
     creadas, ausentes = {}, {}
@@ -238,6 +240,7 @@ def medir_rendimiento(
     """Para cada número de hilos, las variantes del plan en rondas alternadas."""
     p = resultados.parametros
     curso = creadas.get(v.PoolDelCurso.clave)
+    assert curso is None or isinstance(curso, v.PoolDelCurso)  # la clave es la de su clase
 
     for plan in planes:
         progreso.fase(f"Rendimiento con {en_hilos(plan.hilos)}")
@@ -290,7 +293,7 @@ def medir_procesos(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
                     (formas[clave]["DB_APPLICATION_NAME"],),
                 )
-                return cursor.fetchone()[0]
+                return entero_devuelto(cursor)
 
         def avisar(ronda: int, clave: str) -> None:
             etapa = "calentando" if ronda == 0 else f"ronda {ronda}/{p.rondas_procesos}"

@@ -172,7 +172,7 @@ class Progreso:
     def __enter__(self) -> "Progreso":
         return self
 
-    def __exit__(self, *excepcion) -> None:
+    def __exit__(self, *excepcion: object) -> None:
         if self._terminal:
             self._flujo.write("\r\033[K")
             self._flujo.flush()
