@@ -1,6 +1,7 @@
 """El vigía (acceso_datos/vigia.py): corta solo lo que pasa del plazo, vigila también los
 cursores del servidor, respeta un wakeup fd ajeno y no deja hilos ni tuberías al cerrar."""
 
+import io
 import logging
 import os
 import signal
@@ -134,3 +135,71 @@ def test_un_wakeup_fd_ajeno_se_respeta_y_se_avisa(base_limpia, caplog):
         signal.set_wakeup_fd(anterior)
         os.close(lectura)
         os.close(escritura)
+
+
+# --- cada método vigilado hace lo mismo que el de psycopg2 ------------------------------
+
+
+def test_callproc_executemany_y_copy_por_el_pool_hacen_lo_de_psycopg2(base_limpia):
+    with CursorDelPool() as cursor:
+        assert isinstance(cursor, vigia.CursorVigilado)
+        cursor.callproc("upper", ["ana"])
+        assert cursor.fetchone() == ("ANA",)
+        cursor.executemany(
+            "INSERT INTO persona (nombre, apellido, email) VALUES (%s, %s, %s)",
+            [("Ana", "Pérez", "ana@ejemplo.com"), ("Luis", "Gil", "luis@ejemplo.com")],
+        )
+        cursor.copy_from(
+            io.StringIO("Bea\tRuiz\tbea@ejemplo.com\n"),
+            "persona",
+            columns=("nombre", "apellido", "email"),
+        )
+        copiado = io.StringIO()
+        cursor.copy_to(copiado, "persona", columns=("nombre",))
+        assert sorted(copiado.getvalue().split()) == ["Ana", "Bea", "Luis"]
+        expertos = io.StringIO()
+        cursor.copy_expert("COPY (SELECT email FROM persona ORDER BY 1) TO STDOUT", expertos)
+        assert expertos.getvalue().split() == sorted(
+            ["ana@ejemplo.com", "bea@ejemplo.com", "luis@ejemplo.com"]
+        )
+
+
+def test_un_cursor_del_servidor_lee_y_se_mueve_como_el_de_psycopg2(base_limpia):
+    with CursorDelPool() as cursor:
+        con_nombre = cursor.connection.cursor(name="numeros", scrollable=True)
+        assert isinstance(con_nombre, vigia.CursorConNombreVigilado)
+        con_nombre.execute("SELECT generate_series(1, 10)")
+        assert con_nombre.fetchone() == (1,)
+        assert con_nombre.fetchmany(2) == [(2,), (3,)]
+        assert con_nombre.fetchmany() == [(4,)]  # arraysize: 1
+        con_nombre.scroll(2)
+        assert next(iter(con_nombre)) == (7,)
+        con_nombre.scroll(0, mode="absolute")
+        assert con_nombre.fetchall() == [(numero,) for numero in range(1, 11)]
+        con_nombre.close()
+        assert con_nombre.closed
+
+
+def test_copy_tambien_tiene_el_plazo(proxy, monkeypatch):
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO))
+    resultado: list = []
+
+    def copiar() -> None:
+        try:
+            with CursorDelPool() as cursor:
+                proxy.congelar()
+                inicio = time.monotonic()
+                cursor.copy_expert("COPY (SELECT 1) TO STDOUT", io.StringIO())
+        except Exception as error:
+            resultado.append((error, time.monotonic() - inicio))
+
+    hilo = threading.Thread(target=copiar, daemon=True)
+    hilo.start()
+    hilo.join(COTA_CUELGUE)
+    assert not hilo.is_alive(), "el COPY no tiene límite"
+
+    ((error, segundos),) = resultado
+    assert isinstance(error, ServidorNoRespondeError), error
+    assert segundos < PLAZO + MARGEN
+    proxy.descongelar()
+    assert Conexion.estadisticas()["en_uso"] == 0
