@@ -82,11 +82,10 @@ class Conexion:
     @classmethod
     def liberar_conexion(cls, conexion: "ConexionDelPool") -> None:
         """Devuelve al pool una conexión prestada (siempre, también tras un error)."""
-        try:
-            devolver = conexion.pool.devolver  # cada conexión recuerda el pool del que salió
-        except AttributeError:
-            raise ErrorAccesoDatos("Esa conexión no salió del pool de Conexion.") from None
-        devolver(conexion)
+        pool = getattr(conexion, "pool", None)  # cada conexión recuerda el pool del que salió
+        if not isinstance(pool, PoolConexiones):
+            raise ErrorAccesoDatos("Esa conexión no salió del pool de Conexion.")
+        pool.devolver(conexion)
 
     @classmethod
     def cerrar_conexiones(cls) -> None:
@@ -128,7 +127,9 @@ class ConexionDelPool(extensions.connection):
         self.pid_servidor = self.get_backend_pid()
         self._socket = socket.socket(fileno=os.dup(self.fileno()))
 
-    def cursor(
+    # psycopg2 declara cursor() con tres sobrecargas según cursor_factory; esta admite las
+    # mismas llamadas y devuelve siempre un cursor vigilado, sin repetirlas una a una.
+    def cursor(  # type: ignore[override]
         self,
         name: str | None = None,
         cursor_factory: Any = None,
@@ -138,7 +139,8 @@ class ConexionDelPool(extensions.connection):
         """Un cursor cuyas esperas al servidor vigila el vigía (con nombre o sin él)."""
         if cursor_factory is None:
             cursor_factory = _VIGILADO if name is None else _CON_NOMBRE_VIGILADO
-        return _CURSOR(self, name, cursor_factory, withhold, scrollable)
+        cursor: extensions.cursor = _CURSOR(self, name, cursor_factory, withhold, scrollable)
+        return cursor
 
     def commit(self) -> None:
         vigia.vigilar(self, _COMMIT, self)
@@ -198,7 +200,7 @@ _SET_SESSION = extensions.connection.set_session
 class _Espera:
     """Un hilo en la cola de espera; quien devuelve una conexión se la pasa en mano."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Un candado ya cerrado: el hilo se bloquea al pedirlo hasta que quien lo atiende lo
         # abre. Hace lo mismo que un threading.Event, pero cuesta menos: con 64 hilos sobre
         # 5 conexiones casi cada préstamo espera, y con Event el pool solo (sin consultas)

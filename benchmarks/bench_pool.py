@@ -39,11 +39,11 @@ import psycopg2
 
 from acceso_datos.conexion import Conexion, configuracion_resuelta
 from acceso_datos.configuracion import Configuracion, leer_configuracion
-from acceso_datos.consola import numero
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.dao_base import entero_devuelto
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.formato import numero
 from acceso_datos.logger_base import configurar_logging
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import base_de_medida, llenar_usuarios

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import threading
 
+import psycopg2
 import pytest
 from ayudas import pid_de, usernames_confirmados
 
@@ -290,3 +291,13 @@ def test_cursor_del_pool_sobre_una_conexion_restablecida_confirma_normal(observa
         cursor.execute(INSERTAR, ("ana",))
 
     assert usernames_confirmados(observador) == ["ana"]
+
+
+def test_devolver_una_conexion_que_no_salio_del_pool_da_un_error_propio(base_limpia):
+    ajena = psycopg2.connect(**base_limpia.parametros_conexion())
+    try:
+        with pytest.raises(ErrorAccesoDatos, match="no salió del pool de Conexion"):
+            Conexion.liberar_conexion(ajena)
+    finally:
+        ajena.close()
+    assert Conexion.estadisticas()["en_uso"] == 0
