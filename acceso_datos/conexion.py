@@ -127,9 +127,7 @@ class ConexionDelPool(extensions.connection):
         self.pid_servidor = self.get_backend_pid()
         self._socket = socket.socket(fileno=os.dup(self.fileno()))
 
-    # psycopg2 declara cursor() con tres sobrecargas según cursor_factory; esta admite las
-    # mismas llamadas y devuelve siempre un cursor vigilado, sin repetirlas una a una.
-    def cursor(  # type: ignore[override]
+    def cursor(  # type: ignore[override]  # las llamadas de psycopg2, sin sus 3 sobrecargas
         self,
         name: str | None = None,
         cursor_factory: Any = None,
