@@ -392,5 +392,5 @@ def _tras_fork_en_el_hijo() -> None:
         _tuberia = None
 
 
-if hasattr(os, "register_at_fork"):  # Windows no tiene fork
+if hasattr(os, "register_at_fork"):  # pragma: no branch (solo Windows no tiene fork)
     os.register_at_fork(after_in_child=_tras_fork_en_el_hijo)
