@@ -45,6 +45,25 @@ def _descriptores_abiertos() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 
 
+def _en_un_hilo_con_cota(funcion, resultado: list, que: str) -> list:
+    """Ejecuta `funcion` en otro hilo; si no acaba en COTA_CUELGUE, `que` no tiene límite."""
+    hilo = threading.Thread(target=funcion, daemon=True)
+    hilo.start()
+    hilo.join(COTA_CUELGUE)
+    assert not hilo.is_alive(), f"{que} no tiene límite"
+    return resultado
+
+
+def _comprobar_que_se_corto_a_tiempo(cortada: tuple, proxy) -> None:
+    """(error, segundos) de una espera congelada: ServidorNoRespondeError a su plazo, y la
+    conexión no quedó prestada."""
+    error, segundos = cortada
+    assert isinstance(error, ServidorNoRespondeError), error
+    assert segundos < PLAZO + MARGEN
+    proxy.descongelar()
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
 def test_una_consulta_sana_mas_corta_que_el_plazo_no_se_corta(base_limpia, monkeypatch):
     _configurar(monkeypatch, DB_QUERY_TIMEOUT="3")
 
@@ -74,17 +93,9 @@ def test_el_plazo_vale_tambien_para_las_filas_de_un_cursor_del_servidor(proxy, m
         except Exception as error:
             resultado.append((error, time.monotonic() - inicio))
 
-    hilo = threading.Thread(target=recorrer, daemon=True)
-    hilo.start()
-    hilo.join(COTA_CUELGUE)
-    assert not hilo.is_alive(), "el FETCH del cursor del servidor no tiene límite"
-
-    primero, (error, segundos) = resultado
+    primero, cortada = _en_un_hilo_con_cota(recorrer, resultado, "el FETCH del cursor del servidor")
     assert primero == "u0"
-    assert isinstance(error, ServidorNoRespondeError), error
-    assert segundos < PLAZO + MARGEN
-    proxy.descongelar()
-    assert Conexion.estadisticas()["en_uso"] == 0
+    _comprobar_que_se_corto_a_tiempo(cortada, proxy)
 
 
 def test_las_conexiones_ajenas_al_pool_no_cambian(base_limpia):
@@ -193,13 +204,5 @@ def test_copy_tambien_tiene_el_plazo(proxy, monkeypatch):
         except Exception as error:
             resultado.append((error, time.monotonic() - inicio))
 
-    hilo = threading.Thread(target=copiar, daemon=True)
-    hilo.start()
-    hilo.join(COTA_CUELGUE)
-    assert not hilo.is_alive(), "el COPY no tiene límite"
-
-    ((error, segundos),) = resultado
-    assert isinstance(error, ServidorNoRespondeError), error
-    assert segundos < PLAZO + MARGEN
-    proxy.descongelar()
-    assert Conexion.estadisticas()["en_uso"] == 0
+    (cortada,) = _en_un_hilo_con_cota(copiar, resultado, "el COPY")
+    _comprobar_que_se_corto_a_tiempo(cortada, proxy)
