@@ -87,6 +87,53 @@ def test_make_psql_y_make_stop_con_configuracion_no_valida_salen_con_1_sin_traza
     assert "Traceback" not in resultado.stdout + resultado.stderr
 
 
+# Contraseñas con una @ o una / sin codificar, y los trozos que libpq tomaría por servidor o
+# por base: ninguno puede salir por pantalla ni en el log.
+URLS_AMBIGUAS = [
+    pytest.param(
+        "postgresql://alumno:Mi@Clave#Unica/c41d@localhost:5432/curso",
+        ["Clave#Unica", "c41d"],
+        id="arroba-almohadilla-y-barra",
+    ),
+    pytest.param(
+        "postgresql://alumno:Clave@Secreta-9e2b@localhost:5432/curso",
+        ["Secreta-9e2b"],
+        id="dos-arrobas",
+    ),
+    pytest.param(
+        "postgresql://alumno:5432/Secreta-9e2b@localhost/curso", ["Secreta-9e2b"], id="barra"
+    ),
+]
+PROGRAMAS = {
+    "menu": [sys.executable, "-m", "acceso_datos"],
+    "psql": [sys.executable, "-m", "acceso_datos", "--psql"],
+    "demo": [sys.executable, "-m", "acceso_datos.demo_pool"],
+}
+
+
+@pytest.mark.parametrize("programa", list(PROGRAMAS))
+@pytest.mark.parametrize(("url", "trozos"), URLS_AMBIGUAS)
+def test_una_database_url_ambigua_se_rechaza_sin_mostrar_trozos_de_la_contrasena(
+    tmp_path, programa, url, trozos
+):
+    registro = tmp_path / "app.log"
+    entorno = entorno_sin_base(DATABASE_URL=url, DB_CONNECT_TIMEOUT="2", LOG_FILE=str(registro))
+
+    resultado = subprocess.run(
+        PROGRAMAS[programa], cwd=RAIZ, env=entorno, input="0\n", capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+
+    salida = resultado.stdout + resultado.stderr
+    if registro.exists():
+        salida += registro.read_text(encoding="utf-8")
+    assert [trozo for trozo in trozos if trozo in salida] == [], salida
+    assert resultado.returncode == 1
+    assert "DATABASE_URL" in resultado.stderr
+    assert "%40" in resultado.stderr  # explica cómo escribir la @
+    assert "Traceback" not in salida
+
+
 def test_un_log_que_no_se_puede_escribir_se_explica_y_sale_con_1(tmp_path):
     # Un directorio en lugar de un archivo: tampoco root puede escribir ahí el log.
     resultado = _ejecutar(entorno_sin_base(LOG_FILE=str(tmp_path)))

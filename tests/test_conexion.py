@@ -665,6 +665,26 @@ def test_el_motivo_de_libpq_va_citado_y_el_resto_en_espanol():
     assert problemas_de_idioma(mensaje) == []
 
 
+@pytest.mark.parametrize("forma", ["Cl@ve/Unica 7f", "Cl%40ve%2FUnica%207f"])
+def test_el_mensaje_de_fallo_nunca_lleva_la_contrasena_aunque_este_en_el_servidor_o_la_base(
+    forma,
+):
+    # Última línea de defensa: si la contraseña (o su forma codificada de URL) acaba en el
+    # servidor, la base, el usuario o el texto de libpq, se tapa en todo el mensaje.
+    configuracion = Configuracion(
+        embebido=False, host=f"h-{forma}", base=f"b-{forma}", usuario=f"u-{forma}",
+        password="Cl@ve/Unica 7f",
+    )  # fmt: skip
+    error = psycopg2.OperationalError(f'could not translate host name "h-{forma}" to address')
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert forma not in mensaje
+    assert "Unica" not in mensaje
+    assert "h-***" in mensaje
+    assert forma not in configuracion.destino()
+
+
 def test_usuario_inexistente_aconseja_revisar_db_user():
     configuracion = Configuracion(embebido=False, host="127.0.0.1", usuario="nadie")
     error = psycopg2.OperationalError('FATAL:  role "nadie" does not exist')

@@ -5,6 +5,7 @@ un `.env` temporal); ninguno toca la base de datos.
 """
 
 import os
+import re
 
 import pytest
 
@@ -336,6 +337,59 @@ def test_un_valor_no_valido_da_configuracion_error_que_nombra_la_variable(
     assert problema in mensaje
     assert SECRETO not in mensaje
     assert SECRETO not in repr(capturado.value)
+
+
+@pytest.mark.parametrize(
+    ("password", "resto"),
+    [
+        pytest.param("Mi@Clave#Unica/c41d", "@localhost:5432/curso", id="arroba-y-barra"),
+        pytest.param("Clave@Secreta-9e2b", "@localhost:5432/curso", id="dos-arrobas"),
+        pytest.param("7788/Secreta-9e2b", "@localhost/curso", id="barra"),
+        pytest.param("Secreta-9e2b", "@h1/curso?application_name=a@b", id="arroba-en-la-base"),
+    ],
+)
+def test_una_url_con_arroba_o_barra_sin_codificar_se_rechaza_sin_repetir_nada(password, resto):
+    # libpq la partiría por otra @ o /, y un trozo de la contraseña sería el servidor o la base.
+    with pytest.raises(ConfiguracionError) as capturado:
+        leer_configuracion({"DATABASE_URL": f"postgresql://alumno:{password}{resto}"})
+
+    mensaje = str(capturado.value)
+    assert "DATABASE_URL" in mensaje
+    assert "%40" in mensaje and "%2F" in mensaje  # cómo escribirlas
+    for trozo in re.split(r"[@/#]", password):
+        assert trozo not in mensaje
+        assert trozo not in repr(capturado.value)
+
+
+def test_la_contrasena_con_arroba_y_barra_codificadas_se_lee_entera():
+    url = "postgresql://alumno:Mi%40Clave%23Unica%2Fc41d@localhost:5432/curso"
+
+    configuracion = leer_configuracion({"DATABASE_URL": url})
+
+    assert configuracion.password == "Mi@Clave#Unica/c41d"
+    assert (configuracion.host, configuracion.puerto, configuracion.base) == (
+        "localhost",
+        5432,
+        "curso",
+    )
+
+
+@pytest.mark.parametrize("password", ["clave con espacios", "cla:ve", "cla?ve", "cla#ve", "c,l"])
+def test_la_contrasena_con_otros_signos_sin_codificar_se_sigue_leyendo(password):
+    # libpq las entiende sin ambigüedad: la contraseña llega hasta la única @.
+    url = f"postgresql://alumno:{password}@localhost:5432/curso"
+
+    configuracion = leer_configuracion({"DATABASE_URL": url})
+
+    assert (configuracion.password, configuracion.host) == (password, "localhost")
+
+
+def test_sin_la_arroba_el_error_del_puerto_no_repite_la_contrasena_y_sugiere_la_arroba():
+    with pytest.raises(ConfiguracionError) as capturado:
+        leer_configuracion({"DATABASE_URL": f"postgresql://alumno:{SECRETO}localhost:5432/t"})
+
+    assert SECRETO not in str(capturado.value)
+    assert "@" in str(capturado.value)
 
 
 def test_configuracion_error_es_un_error_de_acceso_a_datos():
