@@ -723,9 +723,7 @@ def _conectar_en_otro_hilo(parametros: dict[str, Any]) -> ConexionDelPool:
 
 def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) -> str:
     """Mensaje en español para un fallo al conectar: dónde, por qué y qué hacer."""
-    motivo = _motivo_del_fallo(error)
-    if configuracion.password:
-        motivo = motivo.replace(configuracion.password, "***")
+    motivo = configuracion.tapar_password(_motivo_del_fallo(error))
     texto = motivo.lower()
     # libpq no da el SQLSTATE de un fallo al conectar: solo el texto. Estos son los del
     # 53300 (sin huecos en max_connections, o el límite de la base o del usuario).
@@ -757,7 +755,8 @@ def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) 
             "Compruebe que el servidor está en marcha y que DB_HOST y DB_PORT son "
             "correctos, o quite DB_HOST y DATABASE_URL para usar el PostgreSQL embebido."
         )
-    return (
+    # El servidor, la base y el usuario también se tapan: la contraseña no sale nunca.
+    return configuracion.tapar_password(
         f"No se pudo conectar a PostgreSQL en {configuracion.nombres_de_servidores()} "
         f"(base '{configuracion.base}', usuario '{configuracion.usuario}'). libpq dice: "
         f"«{motivo}». {consejo}"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from dotenv import dotenv_values
 from psycopg2.extensions import parse_dsn
@@ -20,6 +21,12 @@ from acceso_datos.errores import ConfiguracionError
 RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 ARCHIVO_ENV = RAIZ_PROYECTO / ".env"
 ESQUEMAS_URL = ("postgresql://", "postgres://")
+# Cómo escribir en DATABASE_URL los signos que la partirían (sin repetir nunca la URL).
+CODIFICAR_EN_URL = (
+    "En la contraseña (y en el usuario o la base), escriba codificados esos signos: @ como "
+    "%40, / como %2F y % como %25; por ejemplo, la contraseña p@ss/1 se escribe "
+    "postgresql://alumno:p%40ss%2F1@servidor:5432/base."
+)
 NIVELES_LOG = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Tope de las variables en segundos: una semana ya es «sin límite» en la práctica, y un
 # número mayor (1e10) no cabría en las esperas del sistema operativo.
@@ -119,10 +126,22 @@ class Configuracion:
         """Dónde conecta, en palabras: servidor y base, nunca la contraseña."""
         if self.embebido:
             return f"PostgreSQL embebido (datos en {self.directorio_embebido}), base '{self.base}'"
-        return (
+        return self.tapar_password(
             f"PostgreSQL en {self.nombres_de_servidores()}, "
             f"base '{self.base}', usuario '{self.usuario}'"
         )
+
+    def tapar_password(self, texto: str) -> str:
+        """`texto` con la contraseña, tal cual o codificada como en una URL, cambiada por ***."""
+        # La última defensa: leer_configuracion ya rechaza las URL que libpq partiría por
+        # dentro de la contraseña, pero lo que se muestra (servidor, base, el texto de libpq)
+        # no debe llevarla nunca, venga de donde venga.
+        if not self.password:
+            return texto
+        formas = {self.password, quote(self.password, safe=""), quote(self.password)}
+        for forma in sorted(formas, key=len, reverse=True):
+            texto = texto.replace(forma, "***")
+        return texto
 
     def nombres_de_servidores(self) -> str:
         """«servidor:puerto» de cada servidor, separados por comas."""
@@ -249,6 +268,7 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
             f"DATABASE_URL tiene un esquema desconocido '{esquema}': "
             "debe empezar por postgresql:// o postgres://."
         )
+    _rechazar_si_es_ambigua(url)
     try:
         # libpq entiende también la forma de varios servidores (h1:5432,h2:5433) y los
         # parámetros (?target_session_attrs=..., ?sslmode=...), que se le pasan tal cual.
@@ -256,7 +276,7 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
     except Exception:
         raise ConfiguracionError(
             "DATABASE_URL no se puede interpretar: use la forma "
-            "postgresql://usuario:contraseña@servidor:5432/base."
+            f"postgresql://usuario:contraseña@servidor:5432/base. {CODIFICAR_EN_URL}"
         ) from None
     host = partes.pop("host", None)
     cuantos = len(host.split(",")) if host else 1
@@ -269,6 +289,21 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
         "password": partes.pop("password", None),
         "opciones": partes,
     }
+
+
+def _rechazar_si_es_ambigua(url: str) -> None:
+    """Rechaza la URL con una @ de más, o con una / antes de su @: libpq la partiría ahí."""
+    # libpq toma por usuario y contraseña lo que hay hasta la primera @ o /, y el resto por
+    # servidor y base: con una @ o una / sin codificar en la contraseña, un trozo de ella
+    # sería el servidor o la base, y saldría en los mensajes de error y en pantalla.
+    resto = url.split("://", 1)[1]
+    arrobas = resto.count("@")
+    if arrobas > 1 or (arrobas == 1 and "/" in resto.split("@", 1)[0]):
+        raise ConfiguracionError(
+            "DATABASE_URL tiene una @ de más o una / antes de la @ que separa la contraseña "
+            "del servidor: libpq tomaría un trozo de la contraseña por el servidor o por la "
+            f"base. {CODIFICAR_EN_URL}"
+        )
 
 
 def _lista(texto: str, nombre: str, ejemplo: str) -> list[str]:
@@ -289,7 +324,8 @@ def _puertos_de_url(texto: str, servidores: int) -> int | tuple[int, ...]:
         elemento = elemento or "5432"  # como en libpq: un puerto vacío es el de siempre
         if not elemento.isdigit() or not 1 <= int(elemento) <= 65535:
             raise ConfiguracionError(
-                "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535."
+                "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535 (¿falta la @ "
+                "entre la contraseña y el servidor?)."
             )
         puertos.append(int(elemento))
     return _por_servidor(puertos, servidores, "DATABASE_URL")
