@@ -149,8 +149,16 @@ class CursorConNombreVigilado(CursorVigilado):
     def scroll(self, value: int, mode: str = "relative") -> None:
         vigilar(self.connection, _cursor.scroll, self, value, mode)
 
-    def __iter__(self) -> "CursorConNombreVigilado":
-        return self
+    # El ignore[override]: los stubs dicen que __iter__ devuelve el cursor, pero cualquier
+    # iterador vale para `for`, que es lo único que se hace con él.
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        # Como psycopg2, un FETCH de `itersize` filas por viaje, pero vigilado una vez por
+        # lote y no por fila: por fila, recorrer un millón costaba el doble (make bench).
+        while True:
+            filas = self.fetchmany(self.itersize)
+            if not filas:
+                return
+            yield from filas
 
     def __next__(self) -> Any:
         return vigilar(self.connection, _cursor.__next__, self)

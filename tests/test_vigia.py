@@ -191,6 +191,19 @@ def test_un_cursor_del_servidor_lee_y_se_mueve_como_el_de_psycopg2(base_limpia):
         assert con_nombre.closed
 
 
+def test_recorrer_un_cursor_del_servidor_vigila_una_vez_por_lote_y_no_por_fila(base_limpia):
+    # Cada llamada vigilada toma un turno; así se cuentan sin tocar psycopg2.
+    with CursorDelPool() as cursor:
+        con_nombre = cursor.connection.cursor(name="lotes")
+        con_nombre.itersize = 4
+        con_nombre.execute("SELECT generate_series(1, 10)")
+        antes = next(vigia._turnos)
+        filas = list(con_nombre)
+        llamadas = next(vigia._turnos) - antes - 1
+    assert filas == [(numero,) for numero in range(1, 11)]
+    assert llamadas == 4  # lotes de 4, 4 y 2, y el vacío que dice que no quedan
+
+
 def test_copy_tambien_tiene_el_plazo(proxy, monkeypatch):
     _configurar(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO))
     resultado: list = []
