@@ -27,6 +27,9 @@ class Ronda:
     hechas: int
     rechazadas: int
     segundos: float
+    # Hilos que no acabaron ninguna operación antes de la señal de parar: un pool que no
+    # reparte por turno puede ir muy rápido con unos pocos hilos mientras los demás esperan.
+    parados: int = 0
 
     @property
     def ops_por_segundo(self) -> float:
@@ -51,6 +54,11 @@ class Celda:
     @property
     def intentos(self) -> int:
         return sum(ronda.hechas + ronda.rechazadas for ronda in self.rondas)
+
+    @property
+    def parados(self) -> float:
+        """Mediana, entre rondas, de los hilos que no hicieron nada en toda la ronda."""
+        return statistics.median(ronda.parados for ronda in self.rondas)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
     parar = threading.Event()
     hechas = [0] * len(operaciones)
     rechazadas = [0] * len(operaciones)
+    a_tiempo = [0] * len(operaciones)  # las acabadas antes de la señal de parar
     errores: list[BaseException] = []
 
     def trabajar(indice: int) -> None:
@@ -89,6 +98,8 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
                     bien += 1
                 else:
                     mal += 1
+                if not a_tiempo[indice] and not parar.is_set():
+                    a_tiempo[indice] = 1
         except BaseException as error:
             errores.append(error)
             # La ronda ya no vale: que los demás paren ya, no al final de `duracion`.
@@ -129,7 +140,7 @@ def medir_ronda(operaciones: list[Operacion], duracion: float) -> Ronda:
         raise RuntimeError(f"{fallaron}; el primero: {errores[0]!r}")
     if any(hilo.is_alive() for hilo in hilos):
         raise RuntimeError(f"hilos sin terminar {MARGEN_PARADA:.0f} s después de la señal")
-    return Ronda(sum(hechas), sum(rechazadas), segundos)
+    return Ronda(sum(hechas), sum(rechazadas), segundos, a_tiempo.count(0))
 
 
 def medir_en_rondas(

@@ -174,6 +174,19 @@ def test_ronda_muy_corta_con_muchos_hilos_no_falla():
         assert ronda.rechazadas == 0
 
 
+def test_ronda_cuenta_los_hilos_que_no_acabaron_nada_antes_de_parar():
+    # Un hilo opera sin parar; el otro pasa en su primera operación diez veces lo que dura
+    # la ronda (como un hilo al que un pool no da turno) y la acaba tras la señal de parar.
+    def sin_turno() -> bool:
+        time.sleep(1.0)  # la operación lenta que se simula, no una espera a otro hilo
+        return True
+
+    ronda = medir_ronda([lambda: True, sin_turno], duracion=0.1)
+
+    assert ronda.parados == 1
+    assert ronda.hechas > 1
+
+
 def test_ctrl_c_durante_una_ronda_para_los_hilos_antes_de_salir():
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         pytest.skip("quien lanzó pytest ignora SIGINT: no hay Ctrl-C que probar")

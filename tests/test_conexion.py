@@ -3,6 +3,7 @@ recorte por inactividad, fallos del servidor, estadísticas y avisos en el log."
 
 import logging
 import socket
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ import pytest
 from ayudas import pid_de, problemas_de_idioma, terminar_backend
 from psycopg2 import extensions
 
+from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import (
     AVISO_ESPERA,
     VALIDAR_SI_INACTIVA,
@@ -26,6 +28,7 @@ APLICACION = "acceso_datos_tests"  # DB_APPLICATION_NAME que fija conftest.py
 CLAVES_ESTADISTICAS = {"minimo", "maximo", "en_uso", "libres", "esperando"}
 CONTRASENA_UNICA = "clave-que-no-debe-verse-7f3a9c"
 COTA_CUELGUE = 10.0  # segundos: pasar de aquí es un cuelgue, no lentitud
+TODOS_CON_TURNO = 3.0  # segundos: cota holgada para que cada hilo haga su primera operación
 
 
 # --- ayudas ----------------------------------------------------------------------------
@@ -223,6 +226,123 @@ def test_treinta_y_dos_hilos_comparten_tres_conexiones_sin_errores(observador, m
     assert estadisticas["en_uso"] == 0
     assert estadisticas["esperando"] == 0
     assert len(_backends(observador)) <= 3
+
+
+# --- colarse: quien ya está en marcha frente a quien espera ------------------------------
+
+
+def _sin_cambiar_de_hilo():
+    """Mientras dura, ningún otro hilo de Python toma el GIL salvo que este se bloquee: lo
+    que hace este hilo entre dos llamadas al pool no lo puede adelantar un hilo despertado."""
+    anterior = sys.getswitchinterval()
+    sys.setswitchinterval(COTA_CUELGUE)
+    return anterior
+
+
+def _en_cola(numero: int, recibidas: list, errores: list) -> threading.Thread:
+    """Un hilo que pide una conexión (esperando, si no hay), la anota y la devuelve."""
+
+    def pedir() -> None:
+        try:
+            conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        except BaseException as error:
+            errores.append(error)
+            return
+        recibidas.append((numero, conexion))
+        Conexion.liberar_conexion(conexion)
+
+    hilo = threading.Thread(target=pedir, daemon=True)
+    hilo.start()
+    return hilo
+
+
+def test_quien_pide_justo_al_devolverse_una_se_cuela_si_el_primero_acaba_de_llegar(
+    base_limpia, monkeypatch
+):
+    # Con un plazo largo para colarse, el resultado no depende de lo que tarde el test.
+    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", COTA_CUELGUE)
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    recibidas, errores = [], []
+    hilo = _en_cola(1, recibidas, errores)
+    _esperar_hasta(_esperando(1), que="un hilo esperando")
+    anterior = _sin_cambiar_de_hilo()
+    try:
+        Conexion.liberar_conexion(retenida)
+        # El hilo en espera está despierto, pero aún no ha podido mirar: este se cuela.
+        otra_vez = Conexion.obtener_conexion(timeout=0)
+    finally:
+        sys.setswitchinterval(anterior)
+    try:
+        assert otra_vez is retenida
+        # El que esperaba miró, no encontró nada y volvió al principio de la cola.
+        _esperar_hasta(_esperando(1), que="el hilo de vuelta en la cola")
+        assert recibidas == []
+    finally:
+        Conexion.liberar_conexion(otra_vez)
+    hilo.join(COTA_CUELGUE)
+    assert errores == []
+    assert recibidas == [(1, retenida)]
+    assert Conexion.estadisticas()["en_uso"] == 0
+
+
+def test_pasado_colarse_hasta_la_conexion_se_entrega_en_mano_al_primero(base_limpia, monkeypatch):
+    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", 0.05)
+    _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    recibidas, errores = [], []
+    hilo = _en_cola(1, recibidas, errores)
+    _esperar_hasta(_esperando(1), que="un hilo esperando")
+    _esperar_a_superar(time.monotonic(), 0.05)
+    anterior = _sin_cambiar_de_hilo()
+    try:
+        Conexion.liberar_conexion(retenida)
+        with pytest.raises(PoolAgotadoError):  # ya es suya: aquí no se cuela nadie
+            Conexion.obtener_conexion(timeout=0)
+    finally:
+        sys.setswitchinterval(anterior)
+    hilo.join(COTA_CUELGUE)
+    assert errores == []
+    assert recibidas == [(1, retenida)]
+
+
+def test_con_hilos_que_se_cuelan_todos_acaban_teniendo_su_turno(base_limpia, monkeypatch):
+    # Cada hilo pide otra conexión nada más devolver la suya: sin límite para colarse, los
+    # dos que tuvieran las conexiones se las quedarían y el resto no haría nada (lo que
+    # hace el pool con semáforo del bench). Cada hilo anota su primera operación acabada.
+    _configurar_pool(monkeypatch, DB_POOL_MAX="2")
+    hilos = 16
+    primera = [0.0] * hilos
+    parar = threading.Event()
+    salida = threading.Barrier(hilos + 1, timeout=COTA_CUELGUE)
+
+    def trabajar(indice: int) -> None:
+        salida.wait()
+        while not parar.is_set():
+            conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+            try:
+                with conexion.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                conexion.commit()
+            finally:
+                Conexion.liberar_conexion(conexion)
+            if not primera[indice]:
+                primera[indice] = time.monotonic()
+
+    with ThreadPoolExecutor(max_workers=hilos) as ejecutor:
+        futuros = [ejecutor.submit(trabajar, indice) for indice in range(hilos)]
+        salida.wait()
+        inicio = time.monotonic()
+        try:
+            _esperar_hasta(lambda: all(primera), que="una operación de cada hilo")
+        finally:
+            parar.set()
+        for futuro in futuros:
+            futuro.result(timeout=COTA_CUELGUE)
+    # Lo normal es menos de 0,2 s; sin límite para colarse, la mayoría pasaba segundos sin
+    # hacer nada, que es lo que este test debe ver.
+    assert max(primera) - inicio < TODOS_CON_TURNO
+    assert Conexion.estadisticas()["en_uso"] == 0
 
 
 # --- estadísticas ----------------------------------------------------------------------

@@ -4,11 +4,13 @@ ni queda nadie fantasma en la cola, y el pool sigue sirviendo después."""
 
 import signal
 import socket
+import sys
 import threading
 import time
 
 import pytest
 
+from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ResultadoDesconocidoError
@@ -91,6 +93,61 @@ def test_ctrl_c_esperando_turno_sale_de_la_cola_sin_dejar_un_fantasma(base_limpi
     otra = Conexion.obtener_conexion(timeout=0)
     assert otra is retenida
     Conexion.liberar_conexion(otra)
+
+
+def test_ctrl_c_justo_al_despertar_pasa_la_conexion_al_siguiente(base_limpia, monkeypatch):
+    # El hilo principal espera el primero y otro hilo detrás. Al devolverse la conexión se
+    # despierta al principal para que vaya a por ella (COLARSE_HASTA largo), pero le llega
+    # Ctrl-C antes de mirar: la conexión, intacta, debe llegar al de detrás.
+    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", COTA_CUELGUE)
+    _configurar(monkeypatch, DB_POOL_MAX="1")
+    retenida = Conexion.obtener_conexion()
+    principal = threading.main_thread().ident
+    recibidas, errores = [], []
+
+    def segundo() -> None:
+        try:
+            conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        except BaseException as error:
+            errores.append(error)
+            return
+        recibidas.append(conexion)
+        Conexion.liberar_conexion(conexion)
+
+    def devolver_con_ctrl_c() -> None:
+        limite = time.monotonic() + COTA_CUELGUE
+        while Conexion.estadisticas()["esperando"] < 1:  # el principal, en la cola
+            if time.monotonic() > limite:
+                errores.append("el hilo principal no llegó a esperar")
+                return
+            time.sleep(0.005)
+        detras.start()
+        while Conexion.estadisticas()["esperando"] < 2:
+            if time.monotonic() > limite:
+                errores.append("el segundo hilo no llegó a esperar")
+                return
+            time.sleep(0.005)
+        # Señal y devolución seguidas, sin soltar el GIL: el principal despierta con las
+        # dos cosas hechas y atiende Ctrl-C antes de mirar qué hay libre.
+        anterior = sys.getswitchinterval()
+        sys.setswitchinterval(COTA_CUELGUE)
+        try:
+            signal.pthread_kill(principal, signal.SIGINT)
+            Conexion.liberar_conexion(retenida)
+        finally:
+            sys.setswitchinterval(anterior)
+
+    detras = threading.Thread(target=segundo, daemon=True)
+    devolvedor = threading.Thread(target=devolver_con_ctrl_c, daemon=True)
+    devolvedor.start()
+    with pytest.raises(KeyboardInterrupt):
+        Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+    devolvedor.join(COTA_CUELGUE)
+    detras.join(COTA_CUELGUE)
+
+    assert errores == []
+    assert recibidas == [retenida]  # la misma: ni se perdió ni se cerró
+    assert _contadores() == EQUILIBRADAS
 
 
 @pytest.mark.parametrize("plazo", [1e10, float("inf")], ids=["1e10", "inf"])
