@@ -471,7 +471,7 @@ def tablas_de_rendimiento(resultados: Resultados) -> list[Bloque]:
         for clave, nombre in nombres.items():
             celda = celdas[clave]
             fila = [nombre, *_celda_de_rendimiento(celda, nuestra)]
-            notas = []
+            notas = [fila[3]] if fila[3] else []  # por qué no se midió, si no se midió
             if clave == v.PoolDelCurso.clave and not celda.omitida:
                 rechazos = celda.rechazadas / max(celda.intentos, 1)
                 notas.append(

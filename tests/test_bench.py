@@ -79,6 +79,9 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
     for nombre in v.nombres().values():
         assert f"| {nombre} |" in markdown
         assert nombre in consola.out
+    # Con 6 hilos: por qué no se midió la conexión por hilo, y los hilos que no operaron.
+    assert "| — | — | solo hasta 5 hilos (una conexión por hilo) |" in markdown
+    assert "de 6 hilos sin ninguna operación" in markdown
     # El gráfico de ops/s por hilos, solo en Markdown: una línea por variante medida a
     # todos los hilos (no las de una conexión por hilo, que solo llegan a 5, ni el control).
     assert "```mermaid" in markdown and "xychart-beta" in markdown
