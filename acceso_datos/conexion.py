@@ -273,25 +273,35 @@ class PoolConexiones:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
         conexion = espera = None
         ahora = time.monotonic()
-        with self._candado:
-            if self._cerrado:
-                raise ErrorAccesoDatos(POOL_CERRADO)
-            # Mirar en cada préstamo, no solo al agotarse: una fuga debe verse aunque sobren
-            # conexiones. La fecha anotada evita recorrer las prestadas cada vez.
-            if ahora >= self._revisar_fugas_en:
-                self._avisar_fugas(ahora)
-            if self._libres:  # aunque haya cola: quien ya está en marcha se cuela
-                conexion = self._libres.pop()
-            elif self._abiertas < self._maximo:
-                # Un hueco: se cuenta ya la conexión, y se abre fuera del candado (tarda
-                # milisegundos); si abrirla falla, _preparar suelta el hueco.
-                self._abiertas += 1
-            else:
-                espera = _Espera(ahora)
-                self._esperando.append(espera)
-        if espera is not None:
-            conexion = self._esperar(espera, timeout)
-            ahora = time.monotonic()
+        try:
+            with self._candado:
+                if self._cerrado:
+                    raise ErrorAccesoDatos(POOL_CERRADO)
+                # Mirar en cada préstamo, no solo al agotarse: una fuga debe verse aunque
+                # sobren conexiones. La fecha anotada evita recorrer las prestadas cada vez.
+                if ahora >= self._revisar_fugas_en:
+                    self._avisar_fugas(ahora)
+                if self._libres:  # aunque haya cola: quien ya está en marcha se cuela
+                    conexion = self._libres.pop()
+                elif self._abiertas < self._maximo:
+                    # Un hueco: se cuenta ya la conexión, y se abre fuera del candado (tarda
+                    # milisegundos); si abrirla falla, _preparar suelta el hueco.
+                    self._abiertas += 1
+                else:
+                    espera = _Espera(ahora)
+                    self._esperando.append(espera)
+            if espera is not None:
+                conexion = self._esperar(espera, timeout)
+                ahora = time.monotonic()
+        except ErrorAccesoDatos:
+            raise  # agotado o cerrado: la espera ya salió de la cola
+        except BaseException:
+            # Ctrl-C (u otra excepción) en cualquier punto desde que entró en la cola, también
+            # antes de empezar a esperar: que no quede un fantasma en ella ni se pierda lo que
+            # tuviera o le estuvieran pasando.
+            if espera is not None:
+                self._salir_de_la_cola(espera)
+            raise
 
         # None: un hueco sin conexión, que hay que abrir; una que lleva rato sin usarse se
         # valida antes de prestarla.
@@ -404,16 +414,8 @@ class PoolConexiones:
         # Un plazo enorme (1e10, inf) es «sin límite»: se acota a lo que admite el sistema.
         limite = min(max(0.0, limite), threading.TIMEOUT_MAX)
         fin = espera.desde + limite
-        try:
-            while not self._turno(espera, fin):
-                pass  # otro se coló: sigue el primero de la cola
-        except ErrorAccesoDatos:
-            raise
-        except BaseException:
-            # Ctrl-C (u otra excepción) durante la espera: que no se pierda con este hilo lo
-            # que tuviera o le estuvieran pasando (ver _salir_de_la_cola).
-            self._salir_de_la_cola(espera)
-            raise
+        while not self._turno(espera, fin):
+            pass  # otro se coló: sigue el primero de la cola
         esperado = time.monotonic() - espera.desde
         if esperado > AVISO_ESPERA:
             log.warning("Un hilo esperó %s a que se liberara una conexión", segundos(esperado))
@@ -461,7 +463,8 @@ class PoolConexiones:
         sobrantes = None
         with self._candado:
             if not espera.atendida:
-                self._esperando.remove(espera)
+                if espera in self._esperando:  # la excepción pudo llegar antes de la cola
+                    self._esperando.remove(espera)
                 return
             self._ya_mira(espera)
             conexion, hueco = espera.conexion, espera.hueco

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from acceso_datos import conexion as modulo_conexion
-from acceso_datos.conexion import Conexion
+from acceso_datos.conexion import Conexion, PoolConexiones
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ResultadoDesconocidoError
 from acceso_datos.usuario import Usuario
@@ -93,6 +93,33 @@ def test_ctrl_c_esperando_turno_sale_de_la_cola_sin_dejar_un_fantasma(base_limpi
     otra = Conexion.obtener_conexion(timeout=0)
     assert otra is retenida
     Conexion.liberar_conexion(otra)
+
+
+def test_ctrl_c_entre_entrar_en_la_cola_y_empezar_a_esperar_no_deja_un_fantasma(
+    base_limpia, monkeypatch
+):
+    # Ctrl-C puede llegar en cualquier instrucción. Aquí, justo después de entrar en la cola
+    # y antes de bloquearse: la señal se lanza al propio hilo al empezar `_esperar`.
+    _configurar(monkeypatch, DB_POOL_MAX="1")
+    esperar = PoolConexiones._esperar
+
+    def ctrl_c_antes_de_esperar(pool, espera, timeout):
+        signal.raise_signal(signal.SIGINT)
+        return esperar(pool, espera, timeout)
+
+    retenida = Conexion.obtener_conexion()
+    monkeypatch.setattr(PoolConexiones, "_esperar", ctrl_c_antes_de_esperar)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        assert Conexion.estadisticas()["esperando"] == 0
+    finally:
+        monkeypatch.setattr(PoolConexiones, "_esperar", esperar)
+        Conexion.liberar_conexion(retenida)
+    # La devuelta quedó libre: no se la llevó (ni la espera) nadie fantasma.
+    assert Conexion.obtener_conexion(timeout=0) is retenida
+    Conexion.liberar_conexion(retenida)
+    assert _contadores() == EQUILIBRADAS
 
 
 def test_ctrl_c_justo_al_despertar_pasa_la_conexion_al_siguiente(base_limpia, monkeypatch):
