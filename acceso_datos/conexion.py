@@ -272,6 +272,8 @@ class PoolConexiones:
     def prestar(self, timeout: float | None = None) -> ConexionDelPool:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
         conexion = espera = None
+        reservada = False  # ¿tiene ya un hueco (con su conexión, o por abrir) que soltar?
+        validando = False  # ¿abriendo o comprobando la conexión? (si falla, no vale)
         ahora = time.monotonic()
         try:
             with self._candado:
@@ -283,32 +285,38 @@ class PoolConexiones:
                     self._avisar_fugas(ahora)
                 if self._libres:  # aunque haya cola: quien ya está en marcha se cuela
                     conexion = self._libres.pop()
+                    reservada = True
                 elif self._abiertas < self._maximo:
                     # Un hueco: se cuenta ya la conexión, y se abre fuera del candado (tarda
-                    # milisegundos); si abrirla falla, _preparar suelta el hueco.
+                    # milisegundos).
                     self._abiertas += 1
+                    reservada = True
                 else:
                     espera = _Espera(ahora)
                     self._esperando.append(espera)
             if espera is not None:
                 conexion = self._esperar(espera, timeout)
+                reservada, espera = True, None
                 ahora = time.monotonic()
-        except ErrorAccesoDatos:
-            raise  # agotado o cerrado: la espera ya salió de la cola
+            # None: un hueco sin conexión, que hay que abrir; una que lleva rato sin usarse
+            # se valida antes de prestarla.
+            if conexion is None or ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA:
+                validando = True
+                conexion = self._preparar(conexion)
+                validando = False
+            log.debug("Conexión prestada (%s)", self)
         except BaseException:
-            # Ctrl-C (u otra excepción) en cualquier punto desde que entró en la cola, también
-            # antes de empezar a esperar: que no quede un fantasma en ella ni se pierda lo que
-            # tuviera o le estuvieran pasando.
+            # Un fallo al abrir o validar, o Ctrl-C en cualquier instrucción (también entre
+            # entrar en la cola y empezar a esperar): no queda un fantasma en la cola, y el
+            # hueco y la conexión que tuviera este hilo pasan a otro.
             if espera is not None:
                 self._salir_de_la_cola(espera)
+            elif conexion is not None and not validando:
+                self._devolver_sin_usar(conexion)
+            elif reservada:
+                self._descartar(conexion)
             raise
-
-        # None: un hueco sin conexión, que hay que abrir; una que lleva rato sin usarse se
-        # valida antes de prestarla.
-        if conexion is None or ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA:
-            conexion = self._preparar(conexion)
         conexion.prestada_desde = ahora
-        log.debug("Conexión prestada (%s)", self)
         return conexion
 
     def devolver(self, conexion: ConexionDelPool) -> None:
@@ -460,7 +468,6 @@ class PoolConexiones:
         """Un hilo deja de esperar por una excepción suya (Ctrl-C): sale de la cola, y lo que
         ya tuviera (una conexión, un hueco, o que lo despertaran para ir a por una) pasa al
         siguiente: nada se pierde con este hilo."""
-        sobrantes = None
         with self._candado:
             if not espera.atendida:
                 if espera in self._esperando:  # la excepción pudo llegar antes de la cola
@@ -472,11 +479,17 @@ class PoolConexiones:
             if conexion is None and not hueco:
                 self._despertar_si_hay_algo()
                 return
-            if conexion is not None and not self._cerrado:
-                # Nadie la ha usado desde que se devolvió limpia: vuelve tal cual.
-                sobrantes = self._guardar(conexion, time.monotonic())
-                conexion = None
-        if hueco or conexion is not None:
+        if conexion is not None:
+            self._devolver_sin_usar(conexion)
+        else:
+            self._descartar(None)  # el hueco que le habían pasado
+
+    def _devolver_sin_usar(self, conexion: ConexionDelPool) -> None:
+        """Una conexión que iba a prestarse y nadie llegó a usar (Ctrl-C) vuelve tal cual."""
+        with self._candado:
+            cerrado = self._cerrado
+            sobrantes = None if cerrado else self._guardar(conexion, time.monotonic())
+        if cerrado:
             self._descartar(conexion)
         for sobrante in sobrantes or ():
             sobrante.close()
@@ -484,23 +497,19 @@ class PoolConexiones:
     def _preparar(self, conexion: ConexionDelPool | None) -> ConexionDelPool:
         """En un hueco ya reservado: abre una conexión, o comprueba la que lleva tiempo inactiva.
 
-        Si algo falla, también Ctrl-C, el hueco se libera antes de que siga la excepción.
+        Si algo falla, también Ctrl-C, prestar() suelta el hueco.
         """
-        try:
-            if conexion is not None and not self._responde(conexion):
-                # Tras reiniciar el servidor, matar su proceso o perder la red, la conexión
-                # ociosa ya no sirve: se cambia por una nueva sin que quien la pidió lo note.
-                log.warning("Se descartó una conexión que ya no respondía; se abre otra")
-                self._olvidar(conexion)
-                conexion = None
-            if conexion is None:
-                conexion = self._abrir()
-                with self._candado:
-                    self._todas.add(conexion)
-            return conexion
-        except BaseException:
-            self._descartar(conexion)
-            raise
+        if conexion is not None and not self._responde(conexion):
+            # Tras reiniciar el servidor, matar su proceso o perder la red, la conexión
+            # ociosa ya no sirve: se cambia por una nueva sin que quien la pidió lo note.
+            log.warning("Se descartó una conexión que ya no respondía; se abre otra")
+            self._olvidar(conexion)
+            conexion = None
+        if conexion is None:
+            conexion = self._abrir()
+            with self._candado:
+                self._todas.add(conexion)
+        return conexion
 
     def _guardar(self, conexion: ConexionDelPool, ahora: float) -> list[ConexionDelPool] | None:
         """Deja la conexión libre o, si alguien espera, se la pasa (ver COLARSE_HASTA). Con
