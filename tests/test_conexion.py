@@ -3,7 +3,6 @@ recorte por inactividad, fallos del servidor, estadísticas y avisos en el log."
 
 import logging
 import socket
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,11 +12,12 @@ import pytest
 from ayudas import pid_de, problemas_de_idioma, terminar_backend
 from psycopg2 import extensions
 
-from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import (
     AVISO_ESPERA,
+    COLARSE_HASTA,
     VALIDAR_SI_INACTIVA,
     Conexion,
+    _Espera,
     describir_fallo_de_conexion,
 )
 from acceso_datos.configuracion import Configuracion
@@ -231,79 +231,55 @@ def test_treinta_y_dos_hilos_comparten_tres_conexiones_sin_errores(observador, m
 # --- colarse: quien ya está en marcha frente a quien espera ------------------------------
 
 
-def _sin_cambiar_de_hilo():
-    """Mientras dura, ningún otro hilo de Python toma el GIL salvo que este se bloquee: lo
-    que hace este hilo entre dos llamadas al pool no lo puede adelantar un hilo despertado."""
-    anterior = sys.getswitchinterval()
-    sys.setswitchinterval(COTA_CUELGUE)
-    return anterior
-
-
-def _en_cola(numero: int, recibidas: list, errores: list) -> threading.Thread:
-    """Un hilo que pide una conexión (esperando, si no hay), la anota y la devuelve."""
-
-    def pedir() -> None:
-        try:
-            conexion = Conexion.obtener_conexion(timeout=COTA_CUELGUE)
-        except BaseException as error:
-            errores.append(error)
-            return
-        recibidas.append((numero, conexion))
-        Conexion.liberar_conexion(conexion)
-
-    hilo = threading.Thread(target=pedir, daemon=True)
-    hilo.start()
-    return hilo
+def _a_la_cola(pool, hace: float = 0.0):
+    """Pone en la cola del pool una espera que empezó hace `hace` segundos, sin un hilo
+    detrás: así nada corre entre dos líneas del test y se ve qué decide el pool. El test
+    hace después, a mano, lo que haría ese hilo al despertar (`_turno`)."""
+    espera = _Espera(time.monotonic() - hace)
+    with pool._candado:
+        pool._esperando.append(espera)
+    return espera
 
 
 def test_quien_pide_justo_al_devolverse_una_se_cuela_si_el_primero_acaba_de_llegar(
     base_limpia, monkeypatch
 ):
-    # Con un plazo largo para colarse, el resultado no depende de lo que tarde el test.
-    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", COTA_CUELGUE)
     _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    pool = Conexion.obtener_pool()
+    # Un plazo largo para colarse: el resultado no depende de lo que tarde el test.
+    monkeypatch.setattr(pool, "_colarse_hasta", COTA_CUELGUE)
     retenida = Conexion.obtener_conexion()
-    recibidas, errores = [], []
-    hilo = _en_cola(1, recibidas, errores)
-    _esperar_hasta(_esperando(1), que="un hilo esperando")
-    anterior = _sin_cambiar_de_hilo()
+    espera = _a_la_cola(pool)
     try:
         Conexion.liberar_conexion(retenida)
-        # El hilo en espera está despierto, pero aún no ha podido mirar: este se cuela.
+        # Al primero lo despiertan para que vaya a por ella, pero no se la dan en mano...
+        assert espera.atendida and espera.conexion is None
+        # ...y quien pide antes de que llegue a mirar se la lleva.
         otra_vez = Conexion.obtener_conexion(timeout=0)
-    finally:
-        sys.setswitchinterval(anterior)
-    try:
         assert otra_vez is retenida
-        # El que esperaba miró, no encontró nada y volvió al principio de la cola.
-        _esperar_hasta(_esperando(1), que="el hilo de vuelta en la cola")
-        assert recibidas == []
-    finally:
+        # El despertado mira, no encuentra nada y vuelve al principio de la cola.
+        assert pool._turno(espera, time.monotonic() + COTA_CUELGUE) is False
+        assert list(pool._esperando) == [espera]
+        # La siguiente que se devuelva es suya.
         Conexion.liberar_conexion(otra_vez)
-    hilo.join(COTA_CUELGUE)
-    assert errores == []
-    assert recibidas == [(1, retenida)]
-    assert Conexion.estadisticas()["en_uso"] == 0
+        assert pool._turno(espera, time.monotonic() + COTA_CUELGUE) is True
+        assert espera.conexion is retenida
+    finally:
+        Conexion.cerrar_conexiones()  # la espera sin hilo no debe quedar en el pool
 
 
 def test_pasado_colarse_hasta_la_conexion_se_entrega_en_mano_al_primero(base_limpia, monkeypatch):
-    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", 0.05)
     _configurar_pool(monkeypatch, DB_POOL_MAX="1")
+    pool = Conexion.obtener_pool()
     retenida = Conexion.obtener_conexion()
-    recibidas, errores = [], []
-    hilo = _en_cola(1, recibidas, errores)
-    _esperar_hasta(_esperando(1), que="un hilo esperando")
-    _esperar_a_superar(time.monotonic(), 0.05)
-    anterior = _sin_cambiar_de_hilo()
+    espera = _a_la_cola(pool, hace=COLARSE_HASTA + 0.1)
     try:
         Conexion.liberar_conexion(retenida)
-        with pytest.raises(PoolAgotadoError):  # ya es suya: aquí no se cuela nadie
+        assert espera.conexion is retenida  # en mano: ya es suya
+        with pytest.raises(PoolAgotadoError):  # y aquí no se cuela nadie
             Conexion.obtener_conexion(timeout=0)
     finally:
-        sys.setswitchinterval(anterior)
-    hilo.join(COTA_CUELGUE)
-    assert errores == []
-    assert recibidas == [(1, retenida)]
+        Conexion.cerrar_conexiones()
 
 
 def test_con_hilos_que_se_cuelan_todos_acaban_teniendo_su_turno(base_limpia, monkeypatch):

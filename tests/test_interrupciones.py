@@ -4,13 +4,11 @@ ni queda nadie fantasma en la cola, y el pool sigue sirviendo después."""
 
 import signal
 import socket
-import sys
 import threading
 import time
 
 import pytest
 
-from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import Conexion, PoolConexiones
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ResultadoDesconocidoError
@@ -122,14 +120,19 @@ def test_ctrl_c_entre_entrar_en_la_cola_y_empezar_a_esperar_no_deja_un_fantasma(
     assert _contadores() == EQUILIBRADAS
 
 
-def test_ctrl_c_justo_al_despertar_pasa_la_conexion_al_siguiente(base_limpia, monkeypatch):
-    # El hilo principal espera el primero y otro hilo detrás. Al devolverse la conexión se
-    # despierta al principal para que vaya a por ella (COLARSE_HASTA largo), pero le llega
-    # Ctrl-C antes de mirar: la conexión, intacta, debe llegar al de detrás.
-    monkeypatch.setattr(modulo_conexion, "COLARSE_HASTA", COTA_CUELGUE)
+@pytest.mark.parametrize("colarse_hasta", [COTA_CUELGUE, 0.0], ids=["a-por-ella", "en-mano"])
+def test_ctrl_c_justo_al_despertar_pasa_la_conexion_al_siguiente(
+    base_limpia, monkeypatch, colarse_hasta
+):
+    # El hilo principal espera el primero, y otro hilo detrás. Se devuelve la conexión:
+    # al principal lo despiertan para que vaya a por ella (o se la dan en mano, con
+    # COLARSE_HASTA 0), y le llega Ctrl-C antes de mirar. La conexión, intacta, debe
+    # llegar al de detrás. Para que el orden sea siempre ese, el propio hilo principal,
+    # ya en la cola, devuelve la conexión y se manda la señal (al empezar `_esperar`).
     _configurar(monkeypatch, DB_POOL_MAX="1")
+    pool = Conexion.obtener_pool()
+    monkeypatch.setattr(pool, "_colarse_hasta", colarse_hasta)
     retenida = Conexion.obtener_conexion()
-    principal = threading.main_thread().ident
     recibidas, errores = [], []
 
     def segundo() -> None:
@@ -141,35 +144,26 @@ def test_ctrl_c_justo_al_despertar_pasa_la_conexion_al_siguiente(base_limpia, mo
         recibidas.append(conexion)
         Conexion.liberar_conexion(conexion)
 
-    def devolver_con_ctrl_c() -> None:
-        limite = time.monotonic() + COTA_CUELGUE
-        while Conexion.estadisticas()["esperando"] < 1:  # el principal, en la cola
-            if time.monotonic() > limite:
-                errores.append("el hilo principal no llegó a esperar")
-                return
-            time.sleep(0.005)
-        detras.start()
-        while Conexion.estadisticas()["esperando"] < 2:
-            if time.monotonic() > limite:
-                errores.append("el segundo hilo no llegó a esperar")
-                return
-            time.sleep(0.005)
-        # Señal y devolución seguidas, sin soltar el GIL: el principal despierta con las
-        # dos cosas hechas y atiende Ctrl-C antes de mirar qué hay libre.
-        anterior = sys.getswitchinterval()
-        sys.setswitchinterval(COTA_CUELGUE)
-        try:
-            signal.pthread_kill(principal, signal.SIGINT)
-            Conexion.liberar_conexion(retenida)
-        finally:
-            sys.setswitchinterval(anterior)
-
     detras = threading.Thread(target=segundo, daemon=True)
-    devolvedor = threading.Thread(target=devolver_con_ctrl_c, daemon=True)
-    devolvedor.start()
+    esperar = PoolConexiones._esperar
+
+    def devolver_y_ctrl_c(pool, espera, timeout):
+        if threading.current_thread() is not threading.main_thread():
+            return esperar(pool, espera, timeout)  # el de detrás espera como siempre
+        detras.start()
+        limite = time.monotonic() + COTA_CUELGUE
+        while pool.estadisticas()["esperando"] < 2:
+            assert time.monotonic() < limite, "el segundo hilo no llegó a esperar"
+            time.sleep(0.005)
+        Conexion.liberar_conexion(retenida)
+        assert espera.atendida  # despertado (con la conexión en mano, o a por ella)
+        signal.raise_signal(signal.SIGINT)
+        return esperar(pool, espera, timeout)
+
+    monkeypatch.setattr(PoolConexiones, "_esperar", devolver_y_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         Conexion.obtener_conexion(timeout=COTA_CUELGUE)
-    devolvedor.join(COTA_CUELGUE)
+    monkeypatch.setattr(PoolConexiones, "_esperar", esperar)
     detras.join(COTA_CUELGUE)
 
     assert errores == []
