@@ -12,12 +12,12 @@ import pytest
 from ayudas import pid_de, problemas_de_idioma, terminar_backend
 from psycopg2 import extensions
 
+from acceso_datos import conexion as modulo_conexion
 from acceso_datos.conexion import (
     AVISO_ESPERA,
     COLARSE_HASTA,
     VALIDAR_SI_INACTIVA,
     Conexion,
-    _Espera,
     describir_fallo_de_conexion,
 )
 from acceso_datos.configuracion import Configuracion
@@ -235,7 +235,7 @@ def _a_la_cola(pool, hace: float = 0.0):
     """Pone en la cola del pool una espera que empezó hace `hace` segundos, sin un hilo
     detrás: así nada corre entre dos líneas del test y se ve qué decide el pool. El test
     hace después, a mano, lo que haría ese hilo al despertar (`_turno`)."""
-    espera = _Espera(time.monotonic() - hace)
+    espera = modulo_conexion._Espera(time.monotonic() - hace)
     with pool._candado:
         pool._esperando.append(espera)
     return espera
