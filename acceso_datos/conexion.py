@@ -50,7 +50,7 @@ AVISO_ESPERA = 1.0  # segundos de espera a partir de los cuales se avisa en el l
 # tiempo, la siguiente que se devuelva se le entrega en mano. Entregarlas siempre en mano
 # es lo más justo, pero entonces cada préstamo espera a que despierte otro hilo: con 64
 # hilos, de 0,84× a 0,89× las operaciones por segundo del pool con semáforo, frente a
-# 1,01-1,02× así (make bench).
+# 1,00-1,02× así (make bench).
 COLARSE_HASTA = 0.1
 # Al cerrar el pool se espera, como mucho esto, a que salgan las cancelaciones pendientes.
 ESPERA_CANCELACIONES = 1.0
