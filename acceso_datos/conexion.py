@@ -312,7 +312,7 @@ class PoolConexiones:
             if espera is not None:
                 self._salir_de_la_cola(espera)
             elif conexion is not None and not validando:
-                self._devolver_sin_usar(conexion)
+                self._volver_al_pool(conexion, time.monotonic())  # sin usar: tal cual
             elif reservada:
                 self._descartar(conexion)
             raise
@@ -480,17 +480,17 @@ class PoolConexiones:
                 self._despertar_si_hay_algo()
                 return
         if conexion is not None:
-            self._devolver_sin_usar(conexion)
+            self._volver_al_pool(conexion, time.monotonic())
         else:
             self._descartar(None)  # el hueco que le habían pasado
 
-    def _devolver_sin_usar(self, conexion: ConexionDelPool) -> None:
-        """Una conexión que iba a prestarse y nadie llegó a usar (Ctrl-C) vuelve tal cual."""
+    def _volver_al_pool(self, conexion: ConexionDelPool, ahora: float) -> None:
+        """Una conexión en buen estado vuelve al pool (ver _guardar); si se cerró, se cierra."""
         with self._candado:
             cerrado = self._cerrado
-            sobrantes = None if cerrado else self._guardar(conexion, time.monotonic())
+            sobrantes = None if cerrado else self._guardar(conexion, ahora)
         if cerrado:
-            self._descartar(conexion)
+            conexion.close()
         for sobrante in sobrantes or ():
             sobrante.close()
 
@@ -546,13 +546,7 @@ class PoolConexiones:
             else:
                 log.warning("Se descartó una conexión rota al devolverla (%s)", self)
             return
-        with self._candado:
-            a_cerrar = None if self._cerrado else self._guardar(conexion, ahora)
-            cerrado = self._cerrado
-        if cerrado:
-            conexion.close()
-        for sobrante in a_cerrar or ():
-            sobrante.close()
+        self._volver_al_pool(conexion, ahora)
         log.debug("Conexión devuelta y restablecida (%s)", self)
 
     def _atender(
