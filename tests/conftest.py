@@ -34,6 +34,12 @@ from acceso_datos.logger_base import log
 from acceso_datos.servidor_embebido import ServidorEmbebido, crear_base_si_falta
 from benchmarks.pgbouncer import INSTALAR, buscar_pgbouncer
 
+# Variables de quien desarrolla que cambian cómo escribe un programa: un alumno no las tiene,
+# y con ellas un test que lee a otro proceso pasaría solo aquí (con PYTHONUNBUFFERED, la
+# demo parecía vaciar su salida por una tubería, y no lo hacía).
+for _variable in ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8"):
+    os.environ.pop(_variable, None)
+
 # Valores fijos para que un .env del alumno no cambie el resultado de los tests.
 ENTORNO_DE_PRUEBAS = {
     "DATABASE_URL": "",
