@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.consola_psql import preparar_psql
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.menu_app_usuario import main
@@ -23,8 +24,7 @@ def main_psql() -> int:
     except ErrorAccesoDatos as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    # flush: con la salida en un archivo o una tubería, esta línea debe ir antes que la de psql.
-    print(f"psql sobre {destino} (salga con \\q)", flush=True)
+    print(f"psql sobre {destino} (salga con \\q)")
     return subprocess.call(argumentos, env=entorno)
 
 
@@ -50,6 +50,7 @@ PROGRAMAS: dict[tuple[str, ...], Callable[[], int]] = {
 }
 
 if __name__ == "__main__":
+    escribir_linea_a_linea()
     try:
         sys.exit(ejecutar_atendiendo_senales(PROGRAMAS.get(tuple(sys.argv[1:]), main)))
     except KeyboardInterrupt:

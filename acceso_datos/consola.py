@@ -1,6 +1,9 @@
-"""Lo que comparten los menús de consola: el bucle de opciones, leer un id, confirmar un
-borrado, listar por páginas y explicar en español los errores de las capas de abajo."""
+"""Lo que comparten los programas de consola: el bucle de opciones, leer un id, confirmar un
+borrado, listar por páginas, explicar en español los errores de las capas de abajo y
+escribir cada línea en cuanto se escribe."""
 
+import io
+import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -19,6 +22,16 @@ FILAS_POR_PAGINA = 20
 PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
 
 T = TypeVar("T")
+
+
+def escribir_linea_a_linea() -> None:
+    """Que cada línea de la salida estándar llegue en cuanto se escribe, también por una
+    tubería (`make demo | tee salida.txt`, o un test que lee el programa)."""
+    # Python solo vacía la salida línea a línea en una terminal; por una tubería la guarda
+    # en bloques de 8 KiB, y quien lee no ve nada hasta que el programa acaba. stderr sí va
+    # línea a línea: sus avisos saldrían encima de lo que se escribió antes en stdout.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 def repetir_menu(menu: str, opciones: dict[str, Callable[[], None]]) -> None:

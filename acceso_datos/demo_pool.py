@@ -19,6 +19,7 @@ from psycopg2 import pool as pool_de_psycopg2
 
 from acceso_datos.conexion import AVISO_ESPERA, Conexion, ConexionDelPool
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.dao_base import entero_devuelto
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
@@ -395,4 +396,5 @@ def titulo(texto: str) -> None:
 
 
 if __name__ == "__main__":
+    escribir_linea_a_linea()
     sys.exit(ejecutar_atendiendo_senales(main))

@@ -39,6 +39,7 @@ import psycopg2
 
 from acceso_datos.conexion import COLARSE_HASTA, Conexion, configuracion_resuelta
 from acceso_datos.configuracion import Configuracion, leer_configuracion
+from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.dao_base import entero_devuelto
 from acceso_datos.errores import ErrorAccesoDatos
@@ -823,4 +824,5 @@ def main(argumentos: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    escribir_linea_a_linea()  # el progreso, también con `make bench | tee`
     sys.exit(main())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from acceso_datos import Conexion, CursorDelPool, PersonaDAO
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.esquema import DIRECTORIO_MIGRACIONES, crear_esquema
 
 RAIZ = Path(__file__).resolve().parent.parent
@@ -151,4 +152,5 @@ def main(argumentos: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    escribir_linea_a_linea()
     sys.exit(main(sys.argv[1:]))

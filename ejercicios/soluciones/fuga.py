@@ -8,6 +8,7 @@ import time
 
 from acceso_datos import Conexion
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.logger_base import configurar_logging
 
 
@@ -25,4 +26,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    escribir_linea_a_linea()  # la primera línea, antes de la espera
     main()
