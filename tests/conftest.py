@@ -9,6 +9,7 @@ import base64
 import hashlib
 import logging
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -39,6 +40,15 @@ from benchmarks.pgbouncer import INSTALAR, buscar_pgbouncer
 # demo parecía vaciar su salida por una tubería, y no lo hacía).
 for _variable in ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8"):
     os.environ.pop(_variable, None)
+
+# En la terminal de un alumno, Ctrl-C y cerrar la terminal hacen lo de siempre. Lanzados en
+# segundo plano (`make test &`, nohup, algunos CI), SIGINT o SIGHUP llegan ignorados, los
+# programas que lanzan los tests lo heredarían, y los tests de Ctrl-C y de cerrar la
+# terminal no probarían nada (o fallarían sin motivo).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 # Valores fijos para que un .env del alumno no cambie el resultado de los tests.
 ENTORNO_DE_PRUEBAS = {

@@ -157,8 +157,6 @@ def test_demo_con_configuracion_no_valida_lo_explica_sin_traza_y_sale_con_estado
 
 @pytest.mark.usefixtures("base_limpia")
 def test_ctrl_c_durante_la_demo_sale_sin_traza_y_con_estado_1(tmp_path):
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        pytest.skip("quien lanzó pytest ignora SIGINT, y la demo lo heredaría")
     with open(tmp_path / "errores.txt", "wb") as errores:
         proceso = subprocess.Popen(
             [sys.executable, "-m", "acceso_datos.demo_pool"],

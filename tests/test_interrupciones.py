@@ -20,13 +20,6 @@ PRONTO = 3.0  # segundos: Ctrl-C debe notarse en este tiempo, no al acabar la es
 EQUILIBRADAS = {"en_uso": 0, "esperando": 0}
 
 
-@pytest.fixture(autouse=True)
-def sigint_normal():
-    """Los tests necesitan que SIGINT lance KeyboardInterrupt, como en un terminal."""
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("SIGINT no lanza KeyboardInterrupt en este proceso")
-
-
 def _interrumpir(funcion, condicion, que: str, rescatar=None) -> tuple[KeyboardInterrupt, float]:
     """Ejecuta `funcion` en el hilo principal y le manda Ctrl-C cuando se cumple `condicion`.
 

@@ -412,8 +412,6 @@ def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):
     ],
 )
 def test_ctrl_c_sale_limpio_con_estado_0(tmp_path, lineas, pregunta):
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
     with menu_interactivo(os.environ, tmp_path / "errores.txt") as (proceso, menu):
         menu.esperar(PROMPT)
         if lineas:
@@ -430,8 +428,6 @@ def test_ctrl_c_sale_limpio_con_estado_0(tmp_path, lineas, pregunta):
 
 
 def test_ctrl_c_esperando_a_un_servidor_que_no_contesta_sale_limpio(proxy, tmp_path):
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
     entorno = {**os.environ, "DB_QUERY_TIMEOUT": "60"}  # solo Ctrl-C puede cortar la espera
     with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
         menu.esperar(PROMPT)
@@ -465,8 +461,6 @@ def test_sigterm_esperando_a_un_servidor_que_no_contesta_cierra_como_la_opcion_0
 
 
 def test_ctrl_c_con_el_commit_en_vuelo_avisa_de_que_no_se_sabe_si_se_guardo(proxy, tmp_path):
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        pytest.skip("quien lanzó pytest ignora SIGINT, y el menú lo heredaría")
     entorno = {**os.environ, "DB_QUERY_TIMEOUT": "60"}
     with menu_interactivo(entorno, tmp_path / "errores.txt") as (proceso, menu):
         menu.esperar(PROMPT)
