@@ -27,7 +27,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import extensions
 
-from acceso_datos import vigia
+from acceso_datos import interrupciones, vigia
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.errores import (
     ConexionError,
@@ -54,6 +54,7 @@ AVISO_ESPERA = 1.0  # segundos de espera a partir de los cuales se avisa en el l
 COLARSE_HASTA = 0.1
 # Al cerrar el pool se espera, como mucho esto, a que salgan las cancelaciones pendientes.
 ESPERA_CANCELACIONES = 1.0
+MARGEN_AL_CONECTAR = 2.0  # segundos de más sobre DB_CONNECT_TIMEOUT al esperar al hilo que conecta
 POOL_CERRADO = "El pool se cerró mientras tanto; vuelva a pedir la conexión a Conexion."
 NO_PRESTADA = "Esa conexión no está prestada por este pool (¿se devolvió dos veces?)."
 
@@ -75,12 +76,16 @@ class Conexion:
     _candado = threading.Lock()
 
     @classmethod
+    @interrupciones.protegida
     def obtener_pool(cls) -> "PoolConexiones":
         """Devuelve el pool, creándolo con la configuración vigente la primera vez."""
-        with cls._candado:
-            if cls._pool is None:
-                cls._pool = PoolConexiones(configuracion_resuelta())
-            return cls._pool
+        try:
+            with cls._candado:
+                if cls._pool is None:
+                    cls._pool = PoolConexiones(configuracion_resuelta())
+                return cls._pool
+        finally:
+            interrupciones.entregar_pendiente()
 
     @classmethod
     def obtener_conexion(cls, timeout: float | None = None) -> "ConexionDelPool":
@@ -88,20 +93,29 @@ class Conexion:
         return cls.obtener_pool().prestar(timeout)
 
     @classmethod
+    @interrupciones.protegida
     def liberar_conexion(cls, conexion: "ConexionDelPool") -> None:
         """Devuelve al pool una conexión prestada (siempre, también tras un error)."""
-        pool = getattr(conexion, "pool", None)  # cada conexión recuerda el pool del que salió
-        if not isinstance(pool, PoolConexiones):
-            raise ErrorAccesoDatos("Esa conexión no salió del pool de Conexion.")
-        pool.devolver(conexion)
+        try:
+            pool = getattr(conexion, "pool", None)  # cada conexión recuerda su pool
+            if not isinstance(pool, PoolConexiones):
+                raise ErrorAccesoDatos("Esa conexión no salió del pool de Conexion.")
+            pool.devolver(conexion)
+        finally:
+            if interrupciones.pendiente:
+                interrupciones.entregar_pendiente()
 
     @classmethod
+    @interrupciones.protegida
     def cerrar_conexiones(cls) -> None:
         """Cierra todas las conexiones y olvida el pool; el próximo uso crea otro."""
-        with cls._candado:
-            pool, cls._pool = cls._pool, None
-        if pool is not None:
-            pool.cerrar()
+        try:
+            with cls._candado:
+                pool, cls._pool = cls._pool, None
+            if pool is not None:
+                pool.cerrar()
+        finally:
+            interrupciones.entregar_pendiente()
 
     @classmethod
     def estadisticas(cls) -> dict[str, int]:
@@ -128,6 +142,7 @@ class ConexionDelPool(extensions.connection):
         self.prestada_desde: float | None = None
         self.fuga_avisada = False
         self.abandonada = False  # el vigía cortó una espera (plazo o Ctrl-C): no se reutiliza
+        self.candado_del_vigia = threading.Lock()  # el vigía lo tiene mientras la abandona
         # Lo que se necesita para abandonarla, guardado ahora: mientras espera en libpq, la
         # conexión no se puede consultar. El socket es un duplicado del de libpq: cortarlo
         # corta la conexión, y como es nuestro, su número no puede pasar a otro socket.
@@ -193,6 +208,14 @@ class ConexionDelPool(extensions.connection):
             "lenta de verdad, aumente DB_QUERY_TIMEOUT."
         )
 
+    def error_de_abandonada(self) -> ErrorAccesoDatos:
+        """El error de lo que se intenta con la conexión después de abandonarla: no se envía."""
+        return ConexionError(
+            f"La conexión con PostgreSQL en {self.destino} se abandonó en una espera anterior "
+            "(venció DB_QUERY_TIMEOUT o se interrumpió): esta orden no se envió y nada de esa "
+            "transacción se guardó."
+        )
+
 
 # Los métodos de psycopg2 que envuelven los de arriba, leídos una vez: es el camino caliente.
 _CURSOR = extensions.connection.cursor
@@ -222,6 +245,12 @@ class _Espera:
         self.a_por_una = False  # despertada para ir a por una libre, y aún no ha mirado
 
 
+@interrupciones.espera
+def _esperar_la_senal(espera: _Espera, fin: float) -> None:
+    """Espera en la cola hasta que atiendan a `espera` o hasta `fin`: Ctrl-C la corta."""
+    espera.senal.acquire(timeout=min(max(0.0, fin - time.monotonic()), threading.TIMEOUT_MAX))
+
+
 class PoolConexiones:
     """Pool seguro entre hilos con espera por orden de llegada y límite de tiempo (de la
     cola solo se adelanta quien llega justo cuando se devuelve una: ver COLARSE_HASTA)."""
@@ -245,10 +274,19 @@ class PoolConexiones:
         self._espera_del_ping = min(ESPERA_DEL_PING, configuracion.query_timeout)
         self._reinicio = configuracion.pool_reset
         self._colarse_hasta = COLARSE_HASTA
+        # libpq prueba cada servidor de la lista con DB_CONNECT_TIMEOUT; más un margen para
+        # lo que no es la red (el candado de descodificar, crear el hilo).
+        self._plazo_de_conectar = (
+            configuracion.connect_timeout * len(configuracion.servidores()) + MARGEN_AL_CONECTAR
+        )
         # Cuándo puede haber, como pronto, una fuga que avisar: así cada préstamo no
         # necesita recorrer las conexiones prestadas.
         self._revisar_fugas_en = time.monotonic() + self._aviso_fuga
         vigia.arrancar()
+        # Ctrl-C solo se puede preparar desde el hilo principal (ver vigia.atender_ctrl_c):
+        # si el pool se crea en otro, se prepara la primera vez que el principal lo usa.
+        self._principal = threading.main_thread().ident
+        self._sin_ctrl_c = threading.get_ident() != self._principal
         # El vigía se suelta una sola vez: al cerrar el pool o, si nadie lo cierra, cuando
         # el pool desaparece.
         self._soltar_vigia = weakref.finalize(self, vigia.soltar)
@@ -269,8 +307,11 @@ class PoolConexiones:
             configuracion.destino(),
         )
 
+    @interrupciones.protegida
     def prestar(self, timeout: float | None = None) -> ConexionDelPool:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
+        if self._sin_ctrl_c and threading.get_ident() == self._principal:
+            self._sin_ctrl_c = not vigia.atender_ctrl_c()
         conexion = espera = None
         reservada = False  # ¿tiene ya un hueco (con su conexión, o por abrir) que soltar?
         validando = False  # ¿abriendo o comprobando la conexión? (si falla, no vale)
@@ -299,70 +340,91 @@ class PoolConexiones:
                 reservada, espera = True, None
                 ahora = time.monotonic()
             # None: un hueco sin conexión, que hay que abrir; una que lleva rato sin usarse
-            # se valida antes de prestarla.
-            if conexion is None or ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA:
+            # se valida antes de prestarla, y una abandonada o cerrada se cambia.
+            if (
+                conexion is None
+                or ahora - conexion.ultimo_uso > VALIDAR_SI_INACTIVA
+                or conexion.abandonada
+                or conexion.closed
+            ):
                 validando = True
                 conexion = self._preparar(conexion)
                 validando = False
             log.debug("Conexión prestada (%s)", self)
+            if interrupciones.pendiente:  # Ctrl-C mientras tanto: aún se puede soltar todo
+                interrupciones.entregar_pendiente()
         except BaseException:
-            # Un fallo al abrir o validar, o Ctrl-C en cualquier instrucción (también entre
-            # entrar en la cola y empezar a esperar): no queda un fantasma en la cola, y el
-            # hueco y la conexión que tuviera este hilo pasan a otro.
+            # Un fallo al abrir o validar, o Ctrl-C (en una espera, o aplazado hasta aquí):
+            # no queda un fantasma en la cola, y el hueco y la conexión que tuviera este
+            # hilo pasan a otro.
             if espera is not None:
                 self._salir_de_la_cola(espera)
             elif conexion is not None and not validando:
                 self._volver_al_pool(conexion, time.monotonic())  # sin usar: tal cual
             elif reservada:
                 self._descartar(conexion)
+            interrupciones.entregar_pendiente()
             raise
         conexion.prestada_desde = ahora
         return conexion
 
+    @interrupciones.protegida
     def devolver(self, conexion: ConexionDelPool) -> None:
         """Recibe una conexión prestada, la deja como nueva y la guarda para reutilizarla."""
-        if conexion.pool is not self:
-            raise ErrorAccesoDatos(NO_PRESTADA)
-        # Lo normal: vuelve con su transacción cerrada y la sesión como se prestó, y no hay
-        # nada que hacer. Mirarlo no cuesta ningún viaje al servidor.
-        limpia = (
-            not self._reinicio
-            and not conexion.closed
-            and not conexion.abandonada
-            and conexion.get_transaction_status() == _INACTIVA
-            and not conexion.autocommit
-            and conexion.readonly is None
-            and conexion.isolation_level is None
-            and conexion.deferrable is None
-        )
-        ahora = time.monotonic()
-        guardada = False
-        a_cerrar = None
-        with self._candado:
-            # Comprobar y anotar bajo el candado: si dos hilos devolvieran la misma
-            # conexión a la vez, solo uno la pasaría, y nunca estaría dos veces libre.
-            desde = conexion.prestada_desde
-            if desde is None:
+        try:
+            if conexion.pool is not self:
                 raise ErrorAccesoDatos(NO_PRESTADA)
-            conexion.prestada_desde = None
-            conexion.ultimo_uso = ahora
-            retenida = conexion.fuga_avisada or ahora - desde > self._aviso_fuga
-            conexion.fuga_avisada = False
-            if limpia and not self._cerrado:
-                a_cerrar = self._guardar(conexion, ahora)
-                guardada = True
+            # Lo normal: vuelve con su transacción cerrada y la sesión como se prestó, y no hay
+            # nada que hacer. Mirarlo no cuesta ningún viaje al servidor.
+            limpia = (
+                not self._reinicio
+                and not conexion.closed
+                and not conexion.abandonada
+                and conexion.get_transaction_status() == _INACTIVA
+                and not conexion.autocommit
+                and conexion.readonly is None
+                and conexion.isolation_level is None
+                and conexion.deferrable is None
+            )
+            ahora = time.monotonic()
+            guardada = False
+            a_cerrar = None
+            with self._candado:
+                # Comprobar y anotar bajo el candado: si dos hilos devolvieran la misma
+                # conexión a la vez, solo uno la pasaría, y nunca estaría dos veces libre.
+                desde = conexion.prestada_desde
+                if desde is None:
+                    raise ErrorAccesoDatos(NO_PRESTADA)
+                conexion.prestada_desde = None
+                conexion.ultimo_uso = ahora
+                retenida = conexion.fuga_avisada or ahora - desde > self._aviso_fuga
+                conexion.fuga_avisada = False
+                if limpia and not self._cerrado:
+                    a_cerrar = self._guardar(conexion, ahora)
+                    guardada = True
 
-        if retenida:
-            log.warning("Se devolvió una conexión que estuvo prestada %s", segundos(ahora - desde))
-        if not guardada:
-            self._devolver_sucia(conexion, ahora)
-            return
-        for sobrante in a_cerrar or ():
-            sobrante.close()
-        log.debug("Conexión devuelta (%s)", self)
+            if retenida:
+                prestada = segundos(ahora - desde)
+                log.warning("Se devolvió una conexión que estuvo prestada %s", prestada)
+            if not guardada:
+                self._devolver_sucia(conexion, ahora)
+                return
+            for sobrante in a_cerrar or ():
+                sobrante.close()
+            log.debug("Conexión devuelta (%s)", self)
+        finally:
+            if interrupciones.pendiente:
+                interrupciones.entregar_pendiente()
 
+    @interrupciones.protegida
     def cerrar(self) -> None:
         """Cierra todas las conexiones, también las prestadas, y despierta a quien espera."""
+        try:
+            self._cerrar()
+        finally:
+            interrupciones.entregar_pendiente()
+
+    def _cerrar(self) -> None:
         with self._candado:
             self._cerrado = True
             conexiones = list(self._todas)
@@ -376,11 +438,7 @@ class PoolConexiones:
             # Una prestada que espera al servidor en otro hilo se cierra cuando esa espera
             # acaba: como mucho DB_QUERY_TIMEOUT.
             conexion.close()
-        # Que las cancelaciones recién pedidas salgan antes de que el programa termine
-        # (son hilos daemon); si el servidor no contesta, no se espera más de la cuenta.
-        limite = time.monotonic() + ESPERA_CANCELACIONES
-        for hilo in cancelaciones:
-            hilo.join(max(0.0, limite - time.monotonic()))
+        _esperar_cancelaciones(cancelaciones)
         self._soltar_vigia()  # si era el último pool, el vigía termina
         log.debug(
             "Pool cerrado: %s", plural(len(conexiones), "conexión cerrada", "conexiones cerradas")
@@ -432,7 +490,7 @@ class PoolConexiones:
     def _turno(self, espera: _Espera, fin: float) -> bool:
         """Espera a que lo atiendan. True si ya tiene una conexión o un hueco en `espera`;
         False si fue a por una libre y otro se coló: entonces vuelve al principio de la cola."""
-        espera.senal.acquire(timeout=min(max(0.0, fin - time.monotonic()), threading.TIMEOUT_MAX))
+        _esperar_la_senal(espera, fin)
         with self._candado:
             self._ya_mira(espera)
             # Se mira `atendida` bajo el candado: pudieron atenderla justo al vencer el plazo.
@@ -499,7 +557,9 @@ class PoolConexiones:
 
         Si algo falla, también Ctrl-C, prestar() suelta el hueco.
         """
-        if conexion is not None and not self._responde(conexion):
+        if conexion is not None and (
+            conexion.abandonada or conexion.closed or not self._responde(conexion)
+        ):
             # Tras reiniciar el servidor, matar su proceso o perder la red, la conexión
             # ociosa ya no sirve: se cambia por una nueva sin que quien la pidió lo note.
             log.warning("Se descartó una conexión que ya no respondía; se abre otra")
@@ -603,7 +663,7 @@ class PoolConexiones:
         parametros = configuracion.parametros_conexion()
         try:
             if threading.current_thread() is threading.main_thread():
-                conexion = _conectar_en_otro_hilo(parametros)
+                conexion = _conectar_en_otro_hilo(parametros, self._plazo_de_conectar)
             else:
                 conexion = psycopg2.connect(connection_factory=ConexionDelPool, **parametros)
         except psycopg2.OperationalError as error:
@@ -768,13 +828,14 @@ class PoolConexiones:
         )
 
 
-def _conectar_en_otro_hilo(parametros: dict[str, Any]) -> ConexionDelPool:
+@interrupciones.espera
+def _conectar_en_otro_hilo(parametros: dict[str, Any], plazo: float) -> ConexionDelPool:
     """Conecta desde un hilo auxiliar mientras el principal espera, atento a Ctrl-C.
 
     libpq conecta en C y reintenta tras cada señal: en el hilo principal, Ctrl-C no llegaría
-    hasta DB_CONNECT_TIMEOUT. Esperar a otro hilo sí se interrumpe. Si nadie recoge la
-    conexión (Ctrl-C mientras tanto), el hilo auxiliar la cierra al terminar de abrirla; el
-    hueco del pool ya lo liberó quien la pidió.
+    hasta DB_CONNECT_TIMEOUT. Esperar a otro hilo sí se interrumpe, y se espera como mucho
+    `plazo` segundos. Si nadie recoge la conexión (Ctrl-C o el plazo), el hilo auxiliar la
+    cierra al terminar de abrirla; el hueco del pool ya lo liberó quien la pidió.
     """
     candado = threading.Lock()
     lista = threading.Event()
@@ -797,7 +858,10 @@ def _conectar_en_otro_hilo(parametros: dict[str, Any]) -> ConexionDelPool:
 
     threading.Thread(target=conectar, name="acceso_datos-conectar", daemon=True).start()
     try:
-        lista.wait()
+        if not lista.wait(plazo):
+            raise psycopg2.OperationalError(
+                f"el hilo que conectaba no acabó en {segundos(plazo)} (timeout expired)"
+            )
     except BaseException:
         with candado:
             abandonada = True
@@ -809,6 +873,15 @@ def _conectar_en_otro_hilo(parametros: dict[str, Any]) -> ConexionDelPool:
     if isinstance(obtenido, BaseException):
         raise obtenido
     return obtenido
+
+
+@interrupciones.espera
+def _esperar_cancelaciones(cancelaciones: list[threading.Thread]) -> None:
+    """Que las cancelaciones recién pedidas salgan antes de que el programa termine (son
+    hilos daemon); si el servidor no contesta, no se espera más de ESPERA_CANCELACIONES."""
+    limite = time.monotonic() + ESPERA_CANCELACIONES
+    for hilo in cancelaciones:
+        hilo.join(max(0.0, limite - time.monotonic()))
 
 
 def describir_fallo_de_conexion(configuracion: Configuracion, error: Exception) -> str:

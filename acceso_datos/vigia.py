@@ -8,15 +8,25 @@ Las conexiones del pool siguen esperando así, en C y sin el GIL (lo que deja tr
 los demás hilos), pero cada llamada que espera al servidor se anota antes «en vuelo» con su
 plazo y se borra al volver: anotar es poner y quitar una entrada de un diccionario, sin
 candados (cada operación del diccionario es atómica con el GIL). Un solo hilo por proceso,
-el vigía, repasa las anotadas cada `PERIODO` segundos. A la que pasó su plazo la abandona:
-corta su socket (`shutdown`), libpq vuelve en el acto con un error, y quien llamaba lo
-recibe traducido a `ServidorNoRespondeError`. Al servidor se le pide además que cancele
-la orden, en un hilo aparte para que el vigía nunca se quede esperando a un servidor mudo.
+el vigía, repasa las anotadas cada `PERIODO` segundos. A la que pasó su plazo la
+**reclama** y la abandona: corta su socket (`shutdown`), libpq vuelve en el acto con un
+error, y quien llamaba recibe `ServidorNoRespondeError`. Al servidor se le pide además que
+cancele la orden, en un hilo aparte para que el vigía nunca se quede esperando a un
+servidor mudo.
+
+Reclamar es quitar la llamada de las anotadas, y quien llamaba también la quita al volver:
+el primero que lo consigue decide. Si vuelve antes, su resultado vale y el vigía no toca
+la conexión. Si gana el vigía, la llamada falla aunque su respuesta llegara a la vez, y
+quien llamaba espera a que el vigía acabe de abandonarla (`candado_del_vigia`): nada de
+ese abandono puede llegar después a la conexión, ni a otro que la reciba del pool. Lo que
+se intente después con ella falla sin enviar nada.
 
 Ctrl-C: mientras libpq espera en C, Python solo apunta la señal. Con
 `signal.set_wakeup_fd`, el intérprete escribe además el número de la señal en una tubería
-que el vigía también escucha: al leer SIGINT, SIGTERM o SIGHUP abandona lo que el hilo
-principal tenga en vuelo, libpq vuelve y Python lanza la excepción de la señal.
+que el vigía también escucha. Al leer SIGINT, SIGTERM o SIGHUP, el vigía deja pasar
+`GRACIA` segundos: lo que el hilo principal tenía en vuelo y sigue esperando entonces
+(una espera de verdad, no una orden de milisegundos) lo abandona, libpq vuelve y Python
+lanza la excepción de la señal.
 """
 
 import codecs
@@ -33,9 +43,13 @@ from typing import Any, Protocol, TypeVar
 
 from psycopg2 import extensions
 
+from acceso_datos import interrupciones
 from acceso_datos.logger_base import log
 
 PERIODO = 0.1  # segundos entre repasos: el plazo real es DB_QUERY_TIMEOUT + esto, como mucho
+# Tras Ctrl-C, lo que el hilo principal aún espera pasado esto se abandona: lo que acaba
+# antes (un commit, un SET) conserva su resultado, y la excepción llega al volver.
+GRACIA = 0.1
 # Las señales que, en el hilo principal, lanzan una excepción (Ctrl-C, y SIGTERM/SIGHUP con
 # `senales.ejecutar_atendiendo_senales`): cortan lo que ese hilo espera del servidor.
 SENALES_QUE_CORTAN = frozenset(
@@ -53,10 +67,15 @@ class Vigilada(Protocol):
 
     espera_maxima: float | None
     senal_que_corto: int | None
+    abandonada: bool
+    # Lo tiene el vigía mientras reclama y abandona una llamada de la conexión.
+    candado_del_vigia: threading.Lock
 
     def abandonar(self, senal: int | None) -> None: ...
 
     def error_de_abandono(self, plazo: float) -> Exception: ...
+
+    def error_de_abandonada(self) -> Exception: ...
 
 
 # Llamadas en vuelo: turno -> (conexión, instante límite, hilo que espera). El turno es
@@ -78,26 +97,53 @@ _wakeup_propio = False  # ¿pusimos nosotros el wakeup fd (y hay que quitarlo al
 def vigilar(conexion: Any, funcion: Callable[..., T], *argumentos: Any) -> T:
     """Llama a `funcion(*argumentos)`, que espera al servidor, anotada en vuelo con su plazo.
 
-    Si el vigía la abandona (plazo vencido o Ctrl-C), traduce el error de psycopg2."""
+    Si el vigía la reclama (plazo vencido o Ctrl-C), falla con el error de la conexión
+    abandonada; en una conexión ya abandonada, falla sin enviar nada."""
     plazo = conexion.espera_maxima
     if plazo is None:  # sin límite (no es del pool)
         return funcion(*argumentos)
+    if conexion.abandonada:
+        raise conexion.error_de_abandonada()
     turno = next(_turnos)
-    limite = _reloj() + plazo
-    _en_vuelo[turno] = (conexion, limite, _hilo_actual())
+    _en_vuelo[turno] = (conexion, _reloj() + plazo, _hilo_actual())
     try:
-        return funcion(*argumentos)
+        resultado = funcion(*argumentos)
     except Exception as error:
-        # Un `pop` que no encuentra el turno: el vigía lo reclamó y cortó la conexión.
+        # Un `pop` que no encuentra el turno: el vigía lo reclamó.
+        if _en_vuelo.pop(turno, None) is not None:
+            raise
+        _esperar_al_vigia(conexion)
+        if _respuesta_del_servidor(error):
+            raise  # un error de verdad, que llegó al vencer el plazo: se dice tal cual
+        if conexion.senal_que_corto is not None:
+            # Por si psycopg2 se tragó la excepción de la señal al descodificar el error.
+            interrupciones.recibir(conexion.senal_que_corto)
+        raise conexion.error_de_abandono(plazo) from error
+    except BaseException:
         if _en_vuelo.pop(turno, None) is None:
-            if conexion.senal_que_corto is not None:
-                _entregar(conexion.senal_que_corto)
-            raise conexion.error_de_abandono(plazo) from error
+            _esperar_al_vigia(conexion)
         raise
-    finally:
-        # Si la respuesta llegó justo cuando el vigía la reclamaba, el resultado vale, pero
-        # la conexión ya está marcada como abandonada: el pool la descartará al volver.
-        _en_vuelo.pop(turno, None)
+    if _en_vuelo.pop(turno, None) is None:
+        # La respuesta llegó cuando el vigía ya la había reclamado: no vale.
+        _esperar_al_vigia(conexion)
+        raise conexion.error_de_abandono(plazo)
+    return resultado
+
+
+def _esperar_al_vigia(conexion: Vigilada) -> None:
+    """Espera a que el vigía acabe de abandonar la conexión que reclamó."""
+    with conexion.candado_del_vigia:
+        pass
+
+
+# Los errores que trae el propio servidor (tienen SQLSTATE). No lo son las clases 08
+# (conexión) y 57P (servidor parado), ni 57014: la cancelación que pidió el vigía.
+_NO_SON_RESPUESTA = ("08", "57P", "57014")
+
+
+def _respuesta_del_servidor(error: Exception) -> bool:
+    codigo = getattr(error, "pgcode", None)
+    return codigo is not None and not codigo.startswith(_NO_SON_RESPUESTA)
 
 
 _cursor = extensions.cursor
@@ -170,17 +216,6 @@ class CursorConNombreVigilado(CursorVigilado):
             _cursor.close(self)
 
 
-def _entregar(senal: int) -> None:
-    """Lanza la excepción de la señal que cortó la espera, si aún no llegó.
-
-    Normalmente Python ya la lanzó al volver de libpq y no se llega aquí. Pero psycopg2, al
-    descodificar el mensaje del error, a veces ejecuta el manejador y se traga su excepción:
-    se repite, para que Ctrl-C sea Ctrl-C y no un error de conexión."""
-    manejador = signal.getsignal(senal)
-    if callable(manejador):
-        manejador(senal, None)
-
-
 def arrancar() -> None:
     """Un pool más lo necesita: pone en marcha el vigía (uno por proceso) si no lo está."""
     global _pools, _hilo, _detener, _tuberia
@@ -192,15 +227,31 @@ def arrancar() -> None:
             os.set_blocking(lectura, False)
             os.set_blocking(escritura, False)
             _tuberia = (lectura, escritura)
-        _poner_wakeup_fd(_tuberia[1])
+        _atender_ctrl_c(_tuberia[1])
         if _hilo is None:
             _hilo = threading.Thread(target=_vigilar, name="acceso_datos-vigia", daemon=True)
             _hilo.start()
 
 
+def atender_ctrl_c() -> bool:
+    """Desde el hilo principal, lo que Ctrl-C necesita: el wakeup fd del vigía y los
+    manejadores que aplazan la señal (ver `interrupciones`). True si quedó hecho; desde
+    otro hilo no se puede (el pool lo intenta de nuevo cuando el principal lo usa)."""
+    with _candado:
+        return _tuberia is not None and _atender_ctrl_c(_tuberia[1])
+
+
+def _atender_ctrl_c(escritura: int) -> bool:
+    """Con el candado."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    _poner_wakeup_fd(escritura)
+    return interrupciones.atender()
+
+
 def soltar() -> None:
     """Un pool se cerró: si era el último, el vigía termina (cuando no quede nada en vuelo)
-    y se devuelve el wakeup fd que hubiera antes."""
+    y se devuelven el wakeup fd y los manejadores de señales que hubiera antes."""
     global _pools, _detener
     with _candado:
         _pools = max(0, _pools - 1)
@@ -208,6 +259,7 @@ def soltar() -> None:
             return
         _detener = True
         _quitar_wakeup_fd()
+        interrupciones.soltar()
         if _tuberia is not None:
             _despertar(_tuberia[1])
 
@@ -249,11 +301,16 @@ def descodificando_en_c() -> Iterator[None]:
         with _candado_codec:
             _conectando -= 1
             if _conectando == 0:
-                anterior = _ANTERIOR_UTF8.pop()
-                if anterior is None:
-                    extensions.encodings.pop("UTF8", None)
-                else:
-                    extensions.encodings["UTF8"] = anterior
+                _restaurar_codec()
+
+
+def _restaurar_codec() -> None:
+    """Vuelve a poner la función de descodificar que había antes de conectar."""
+    anterior = _ANTERIOR_UTF8.pop() if _ANTERIOR_UTF8 else None
+    if anterior is None:
+        extensions.encodings.pop("UTF8", None)
+    else:
+        extensions.encodings["UTF8"] = anterior
 
 
 _CODEC_EN_C = "acceso_datos_utf8"
@@ -276,6 +333,8 @@ codecs.register(_buscar_codec)
 
 def _vigilar() -> None:
     global _hilo, _tuberia
+    # Tras una señal: (la señal, cuándo acaba la gracia, lo que el principal tenía en vuelo).
+    tras_senal: tuple[int, float, set[int]] | None = None
     while True:
         with _candado:
             if _detener and not _en_vuelo:
@@ -290,10 +349,17 @@ def _vigilar() -> None:
             tuberia = _tuberia
         try:
             senales = _esperar_senales(tuberia)
-            cortan = senales & SENALES_QUE_CORTAN
-            if cortan:
-                _abandonar_las_del_hilo_principal(min(cortan))
-            _abandonar_las_vencidas()
+            ahora = _reloj()
+            if tras_senal is None:
+                senal = _senal_para_el_principal(senales)
+                if senal is not None:
+                    tras_senal = (senal, ahora + GRACIA, _en_vuelo_del_principal())
+            elif ahora >= tras_senal[1]:
+                senal, _, turnos = tras_senal
+                tras_senal = None
+                for turno in turnos:
+                    _reclamar(turno, senal)
+            _abandonar_las_vencidas(ahora)
         except Exception:  # el vigía no debe morir por un fallo suelto: se anota y sigue
             log.exception("Fallo en el vigía de las esperas al servidor")
 
@@ -321,26 +387,42 @@ def _esperar_senales(tuberia: tuple[int, int] | None) -> set[int]:
     return leidas
 
 
-def _abandonar_las_vencidas() -> None:
-    ahora = _reloj()
-    # copy() es atómico con el GIL: los demás hilos pueden anotar y borrar mientras tanto.
-    for turno, (conexion, limite, _) in _en_vuelo.copy().items():
-        if ahora >= limite and _en_vuelo.pop(turno, None) is not None:
-            _abandonar(conexion, None)
+def _senal_para_el_principal(leidas: set[int]) -> int | None:
+    """La señal que corta las esperas del hilo principal: una recién leída de la tubería,
+    o una que el hilo principal tiene aplazada (ver `interrupciones`)."""
+    cortan = leidas & SENALES_QUE_CORTAN
+    if cortan:
+        return min(cortan)
+    aplazadas = interrupciones.pendiente[:]  # una copia: el hilo principal la vacía
+    return aplazadas[0][0] if aplazadas else None
 
 
-def _abandonar_las_del_hilo_principal(senal: int) -> None:
+def _en_vuelo_del_principal() -> set[int]:
     principal = threading.main_thread().ident
-    for turno, (conexion, _, hilo) in _en_vuelo.copy().items():
-        if hilo == principal and _en_vuelo.pop(turno, None) is not None:
-            _abandonar(conexion, senal)
+    # copy() es atómico con el GIL: los demás hilos pueden anotar y borrar mientras tanto.
+    return {turno for turno, (_, _, hilo) in _en_vuelo.copy().items() if hilo == principal}
 
 
-def _abandonar(conexion: Vigilada, senal: int | None) -> None:
-    try:
-        conexion.abandonar(senal)
-    except Exception:
-        log.exception("No se pudo abandonar una conexión que no contestaba")
+def _abandonar_las_vencidas(ahora: float) -> None:
+    for turno, (_, limite, _) in _en_vuelo.copy().items():
+        if ahora >= limite:
+            _reclamar(turno, None)
+
+
+def _reclamar(turno: int, senal: int | None) -> None:
+    """Reclama la llamada `turno`, si sigue en vuelo, y abandona su conexión: para quien
+    llamaba, las dos cosas a la vez (ver `vigilar`)."""
+    entrada = _en_vuelo.get(turno)
+    if entrada is None:
+        return
+    conexion: Vigilada = entrada[0]
+    with conexion.candado_del_vigia:
+        if _en_vuelo.pop(turno, None) is None:
+            return  # volvió justo antes: su resultado vale
+        try:
+            conexion.abandonar(senal)
+        except Exception:
+            log.exception("No se pudo abandonar una conexión que no contestaba")
 
 
 # --- el wakeup fd ----------------------------------------------------------------------
@@ -384,7 +466,15 @@ def _tras_fork_en_el_hijo() -> None:
     """En el hijo de un fork el vigía no existe (los hilos no se heredan) y la tubería es la
     del padre: se olvida todo, y el primer pool del hijo arranca los suyos."""
     global _candado, _pools, _hilo, _detener, _tuberia, _wakeup_propio
+    global _candado_codec, _conectando
+    # Los candados pudo tenerlos otro hilo del padre, que en el hijo no existe: nadie los
+    # soltaría. Si ese hilo estaba abriendo una conexión, también se deshace su cambio de
+    # la función de descodificar.
     _candado = threading.Lock()
+    _candado_codec = threading.Lock()
+    if _conectando:
+        _conectando = 0
+        _restaurar_codec()
     _en_vuelo.clear()
     _pools = 0
     _hilo = None
