@@ -11,7 +11,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg2
@@ -44,7 +44,9 @@ _numero_de_punto = itertools.count(1)
 
 
 @contextmanager
-def transaccion(cursor: Cursor | None = None, entidad: str = "un registro") -> Iterator[Cursor]:
+def transaccion(
+    cursor: Cursor | None = None, entidad: str = "un registro", *, solo_lectura: bool = False
+) -> Iterator[Cursor]:
     """El cursor para las sentencias de una llamada de un DAO.
 
     Sin `cursor`, abre su propia transacción con `CursorDelPool`: commit si todo va bien,
@@ -55,7 +57,7 @@ def transaccion(cursor: Cursor | None = None, entidad: str = "un registro") -> I
     """
     try:
         if cursor is None:
-            with CursorDelPool() as propio:
+            with CursorDelPool(solo_lectura=solo_lectura) as propio:
                 yield propio
         else:
             with _punto_de_guardado(cursor):
@@ -65,6 +67,12 @@ def transaccion(cursor: Cursor | None = None, entidad: str = "un registro") -> I
         if traducido is None:
             raise
         raise traducido from error
+
+
+def lectura(cursor: Cursor | None = None) -> AbstractContextManager[Cursor]:
+    """Como `transaccion()`, para una llamada que solo lee: si la conexión se pierde al
+    confirmar, lo leído vale igual (no había nada que guardar)."""
+    return transaccion(cursor, solo_lectura=True)
 
 
 def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> ErrorAccesoDatos | None:
@@ -128,7 +136,7 @@ def _filas_por_lotes(
 ) -> Iterator[tuple[Any, ...]]:
     # Un cursor con nombre vive en el servidor y entrega `itersize` filas por viaje.
     nombre = f"recorrer_{uuid.uuid4().hex}"
-    with transaccion(cursor) as cur, cur.connection.cursor(name=nombre) as en_servidor:
+    with lectura(cursor) as cur, cur.connection.cursor(name=nombre) as en_servidor:
         en_servidor.itersize = tamano_lote
         en_servidor.execute(consulta)
         yield from en_servidor

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import (
+    entero_devuelto,
+    lectura,
+    recorrer,
+    transaccion,
+    validar_pagina,
+)
 from acceso_datos.persona import Persona, validar_persona
 from acceso_datos.validacion import validar_id
 
@@ -33,7 +39,7 @@ class PersonaDAO:
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Persona]:
         """Todas las personas, ordenadas por id."""
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._SELECCIONAR)
             return [Persona(*fila) for fila in cur]
 
@@ -43,7 +49,7 @@ class PersonaDAO:
     ) -> list[Persona]:
         """Hasta `limite` personas a partir de la posición `desplazamiento`, ordenadas por id."""
         pagina = validar_pagina(limite, desplazamiento)
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._SELECCIONAR_PAGINA, pagina)
             return [Persona(*fila) for fila in cur]
 
@@ -57,7 +63,7 @@ class PersonaDAO:
         """La persona con ese id, o None si no existe."""
         if validar_id("id_persona", id_persona) is None:
             return None
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._BUSCAR_POR_ID, (id_persona,))
             fila = cur.fetchone()
         return Persona(*fila) if fila else None
@@ -65,7 +71,7 @@ class PersonaDAO:
     @classmethod
     def contar(cls, *, cursor: Cursor | None = None) -> int:
         """Cuántas personas hay."""
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._CONTAR)
             return entero_devuelto(cur)
 

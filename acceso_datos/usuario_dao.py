@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import (
+    entero_devuelto,
+    lectura,
+    recorrer,
+    transaccion,
+    validar_pagina,
+)
 from acceso_datos.errores import DatosInvalidosError
 from acceso_datos.seguridad import (
     generar_hash,
@@ -47,7 +53,7 @@ class UsuarioDAO:
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Usuario]:
         """Todos los usuarios, ordenados por id."""
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._SELECCIONAR)
             return [Usuario(*fila) for fila in cur]
 
@@ -57,7 +63,7 @@ class UsuarioDAO:
     ) -> list[Usuario]:
         """Hasta `limite` usuarios a partir de la posición `desplazamiento`, ordenados por id."""
         pagina = validar_pagina(limite, desplazamiento)
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._SELECCIONAR_PAGINA, pagina)
             return [Usuario(*fila) for fila in cur]
 
@@ -72,7 +78,7 @@ class UsuarioDAO:
         """El usuario con ese id, o None si no existe."""
         if validar_id("id_usuario", id_usuario) is None:
             return None
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._BUSCAR_POR_ID, (id_usuario,))
             fila = cur.fetchone()
         return Usuario(*fila) if fila else None
@@ -81,7 +87,7 @@ class UsuarioDAO:
     def buscar_por_username(cls, username: str, *, cursor: Cursor | None = None) -> Usuario | None:
         """El usuario con ese username (exacto tras normalizarlo), o None si no existe."""
         username = validar_username(username)
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._BUSCAR_POR_USERNAME, (username,))
             fila = cur.fetchone()
         return Usuario(*fila) if fila else None
@@ -89,7 +95,7 @@ class UsuarioDAO:
     @classmethod
     def contar(cls, *, cursor: Cursor | None = None) -> int:
         """Cuántos usuarios hay."""
-        with transaccion(cursor) as cur:
+        with lectura(cursor) as cur:
             cur.execute(cls._CONTAR)
             return entero_devuelto(cur)
 
@@ -155,7 +161,7 @@ class UsuarioDAO:
         fila = None
         buscable = _username_buscable(username)
         if buscable is not None:
-            with transaccion(cursor) as cur:
+            with lectura(cursor) as cur:
                 cur.execute(cls._BUSCAR_CREDENCIALES, (buscable,))
                 fila = cur.fetchone()
         # La verificación (lenta) va fuera del `with`: la conexión ya volvió al pool.

@@ -289,3 +289,81 @@ def test_ctrl_c_con_el_commit_en_vuelo_dice_que_el_resultado_es_desconocido(prox
     assert "no se sabe si" in str(interrupcion.__cause__)
     proxy.descongelar()
     assert _contadores() == EQUILIBRADAS
+
+
+def test_un_pool_creado_en_otro_hilo_atiende_ctrl_c_cuando_lo_usa_el_principal(
+    observador, monkeypatch
+):
+    # Ctrl-C solo se puede preparar desde el hilo principal: el pool lo hace la primera vez
+    # que ese hilo lo usa, aunque lo haya creado otro (un servidor web, un hilo de arranque).
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
+    creador = threading.Thread(target=Conexion.obtener_pool)
+    creador.start()
+    creador.join(COTA_CUELGUE)
+
+    def consulta_larga() -> None:
+        with CursorDelPool() as cursor:
+            cursor.execute("SELECT pg_sleep(20)")
+
+    def durmiendo() -> bool:
+        with observador.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND query = 'SELECT pg_sleep(20)'"
+            )
+            return cursor.fetchone()[0] > 0
+
+    def rescatar() -> None:
+        with observador.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                "WHERE query = 'SELECT pg_sleep(20)'"
+            )
+
+    _, segundos = _interrumpir(consulta_larga, durmiendo, "la consulta larga en marcha", rescatar)
+
+    assert segundos < PRONTO
+    assert _contadores() == EQUILIBRADAS
+
+
+def test_ctrl_c_no_corta_una_orden_que_acaba_enseguida_y_la_conexion_sigue_sirviendo(
+    base_limpia, monkeypatch
+):
+    # Ctrl-C llega con una orden corta en vuelo (aquí, 0,02 s): no es una espera de verdad.
+    # La orden acaba con su resultado, la excepción llega al volver, y la conexión no se
+    # abandona: el pool la presta otra vez (la misma sesión del servidor).
+    _configurar(monkeypatch, DB_POOL_MAX="1")
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    resultados = []
+    en_vuelo = threading.Event()
+
+    def ordenes_cortas() -> None:
+        with CursorDelPool() as cursor:
+            while True:
+                en_vuelo.set()
+                cursor.execute("SELECT pg_sleep(0.02), 1")
+                resultados.append(cursor.fetchone()[1])
+
+    _interrumpir(ordenes_cortas, en_vuelo.is_set, "una orden corta en vuelo")
+
+    assert _contadores() == EQUILIBRADAS
+    with CursorDelPool() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] == pid
+
+
+def test_una_lectura_cuyo_commit_se_corta_devuelve_lo_leido_sin_resultado_desconocido(
+    proxy, monkeypatch
+):
+    # Una consulta no tiene nada que pueda haberse guardado o no: si la conexión se pierde
+    # con su COMMIT en vuelo, lo leído vale igual.
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="0.5")
+    UsuarioDAO.insertar(Usuario(username="ana", password="Clave-De-Ana-123"))
+    proxy.congelar_tras_commit()
+
+    assert UsuarioDAO.contar() == 1
+
+    proxy.descongelar()
+    assert _contadores() == EQUILIBRADAS
