@@ -668,6 +668,13 @@ class PoolConexiones:
                 conexion = psycopg2.connect(connection_factory=ConexionDelPool, **parametros)
         except psycopg2.OperationalError as error:
             raise ConexionError(describir_fallo_de_conexion(configuracion, error)) from error
+        except TimeoutError as error:
+            raise ConexionError(
+                f"No se pudo conectar a PostgreSQL en {configuracion.nombres_de_servidores()}: "
+                f"la conexión no acabó de abrirse en {segundos(self._plazo_de_conectar)} "
+                "(DB_CONNECT_TIMEOUT por servidor, más un margen). Compruebe que el servidor "
+                "está en marcha y vuelva a intentarlo."
+            ) from error
         conexion.pool = self
         conexion.espera_maxima = self._espera_maxima
         log.debug("Nueva conexión abierta con %s", configuracion.destino())
@@ -834,8 +841,9 @@ def _conectar_en_otro_hilo(parametros: dict[str, Any], plazo: float) -> Conexion
 
     libpq conecta en C y reintenta tras cada señal: en el hilo principal, Ctrl-C no llegaría
     hasta DB_CONNECT_TIMEOUT. Esperar a otro hilo sí se interrumpe, y se espera como mucho
-    `plazo` segundos. Si nadie recoge la conexión (Ctrl-C o el plazo), el hilo auxiliar la
-    cierra al terminar de abrirla; el hueco del pool ya lo liberó quien la pidió.
+    `plazo` segundos (si no, TimeoutError). Si nadie recoge la conexión (Ctrl-C o el plazo),
+    el hilo auxiliar la cierra al terminar de abrirla; el hueco del pool ya lo liberó quien
+    la pidió.
     """
     candado = threading.Lock()
     lista = threading.Event()
@@ -859,9 +867,7 @@ def _conectar_en_otro_hilo(parametros: dict[str, Any], plazo: float) -> Conexion
     threading.Thread(target=conectar, name="acceso_datos-conectar", daemon=True).start()
     try:
         if not lista.wait(plazo):
-            raise psycopg2.OperationalError(
-                f"el hilo que conectaba no acabó en {segundos(plazo)} (timeout expired)"
-            )
+            raise TimeoutError
     except BaseException:
         with candado:
             abandonada = True

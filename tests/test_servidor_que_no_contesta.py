@@ -12,6 +12,7 @@ import pytest
 from ayudas import usernames_confirmados
 
 from acceso_datos import conexion as modulo_conexion
+from acceso_datos import vigia
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import (
@@ -245,3 +246,33 @@ def test_sin_respuesta_al_commit_tambien_da_resultado_desconocido(proxy, monkeyp
     assert segundos < PLAZO + MARGEN
     proxy.descongelar()
     assert _contadores() == EQUILIBRADAS
+
+
+def test_si_el_hilo_que_conecta_no_acaba_el_pool_se_rinde_tras_db_connect_timeout(
+    base_limpia, monkeypatch
+):
+    # La avería: el hilo auxiliar que abre la conexión se queda parado antes de llegar a
+    # libpq (aquí, otro hilo tiene el candado de descodificar), donde DB_CONNECT_TIMEOUT
+    # no lo alcanza. La espera del pool tiene su propio límite: DB_CONNECT_TIMEOUT por
+    # servidor, más un margen.
+    _limites(monkeypatch, DB_CONNECT_TIMEOUT=str(CONECTAR), DB_POOL_MIN="0")
+    tomado, soltar = threading.Event(), threading.Event()
+
+    def tener_el_candado() -> None:
+        with vigia._candado_codec:
+            tomado.set()
+            soltar.wait(COTA_CUELGUE)
+
+    otro = threading.Thread(target=tener_el_candado, daemon=True)
+    otro.start()
+    assert tomado.wait(COTA_CUELGUE)
+    try:
+        inicio = time.monotonic()
+        with pytest.raises(ConexionError, match="no acabó de abrirse"):
+            Conexion.obtener_conexion()
+        espera = time.monotonic() - inicio
+    finally:
+        soltar.set()
+        otro.join(COTA_CUELGUE)
+    assert espera < CONECTAR + modulo_conexion.MARGEN_AL_CONECTAR + MARGEN
+    assert Conexion.estadisticas()["en_uso"] == 0
