@@ -10,7 +10,7 @@ INSTALADO_DEV := $(VENV)/.instalado-dev
 INSTALADO_BENCH := $(VENV)/.instalado-bench
 
 .DEFAULT_GOAL := ayuda
-.PHONY: ayuda run test lint psql demo bench stop clean
+.PHONY: ayuda run test lint psql demo bench caos stop clean
 
 ayuda: ## Muestra las órdenes disponibles
 	@echo "Órdenes disponibles:"
@@ -55,6 +55,11 @@ demo: $(INSTALADO) ## Demostración del pool: el del curso frente a este, espera
 # en benchmarks/RESULTADOS.md.
 bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: en menos de 1 min)
 	$(PY) -m benchmarks.bench_pool$(if $(filter-out 0,$(RAPIDO)), --rapido)
+
+# SEGUNDOS y SEMILLA: cuánto dura y qué averías toca (por defecto 60 y 1); sale con 1 si algo
+# de lo garantizado no se cumple. La versión corta está en `make test` (tests/test_caos.py).
+caos: $(INSTALADO_DEV) ## Averías al azar (procesos muertos, reinicio, red congelada) y lo que el pool garantiza
+	PYTHONPATH=. $(PY) tests/caos.py --segundos $(or $(SEGUNDOS),60) --semilla $(or $(SEMILLA),1)
 
 stop: $(INSTALADO) ## Detiene el PostgreSQL embebido de .pgdata/ (o DB_EMBEDDED_DIR) si sigue en marcha
 	@$(PY) -m acceso_datos --detener

@@ -8,7 +8,9 @@ hasta KeyboardInterrupt y responde con una línea JSON: {"ok": true} o {"ok": fa
 otro hilo hace consultas a la vez, como en un programa de verdad.
 """
 
+import faulthandler
 import json
+import signal
 import sys
 import threading
 
@@ -97,6 +99,8 @@ def comprobar() -> str | None:
 
 
 def main() -> None:
+    # Si el test no recibe respuesta, pide con SIGUSR1 dónde está cada hilo (a stderr).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     acompanante = Acompanante()
     for linea in sys.stdin:
         acompanado = linea.strip() == "acompañado"
