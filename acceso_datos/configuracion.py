@@ -126,26 +126,35 @@ class Configuracion:
         """Dónde conecta, en palabras: servidor y base, nunca la contraseña."""
         if self.embebido:
             return f"PostgreSQL embebido (datos en {self.directorio_embebido}), base '{self.base}'"
-        return self.tapar_password(
+        return (
             f"PostgreSQL en {self.nombres_de_servidores()}, "
-            f"base '{self.base}', usuario '{self.usuario}'"
+            f"base '{self.tapar_password(self.base)}', "
+            f"usuario '{self.tapar_password(self.usuario)}'"
         )
 
     def tapar_password(self, texto: str) -> str:
-        """`texto` con la contraseña, tal cual o codificada como en una URL, cambiada por ***."""
-        # La última defensa: leer_configuracion ya rechaza las URL que libpq partiría por
-        # dentro de la contraseña, pero lo que se muestra (servidor, base, el texto de libpq)
-        # no debe llevarla nunca, venga de donde venga.
-        if not self.password:
+        """`texto`, algo que no escribe el programa (un nombre de la configuración, lo que
+        dice libpq), con la contraseña cambiada por ***: solo donde aparece entera, tal
+        cual o codificada como en una URL, nunca dentro de otra palabra."""
+        # Los mensajes se escriben sin la contraseña; esto es la última defensa para lo que
+        # viene de fuera. Si la contraseña es igual que el usuario, la base o un servidor
+        # (usuario y contraseña «postgres», como en el curso), ese texto es público: taparlo
+        # no escondería nada y diría a quien lo lea que son iguales.
+        nombres = {self.usuario, self.base, *(self.host or "").split(",")}
+        if not self.password or self.password in nombres:
             return texto
         formas = {self.password, quote(self.password, safe=""), quote(self.password)}
         for forma in sorted(formas, key=len, reverse=True):
-            texto = texto.replace(forma, "***")
+            texto = re.sub(_entera(forma), "***", texto)
         return texto
 
     def nombres_de_servidores(self) -> str:
-        """«servidor:puerto» de cada servidor, separados por comas."""
-        return ", ".join(f"{host}:{puerto}" for host, puerto in self.servidores())
+        """Cada servidor, separado por comas: «servidor:puerto», o «el socket de la carpeta
+        ...» para un socket Unix (como el del PostgreSQL embebido)."""
+        return ", ".join(
+            nombre_de_servidor(self.tapar_password(host), puerto)
+            for host, puerto in self.servidores()
+        )
 
     def con(self, **cambios: Any) -> "Configuracion":
         """Una copia con algunos campos cambiados."""
@@ -255,6 +264,23 @@ def _leer_db_host(valores: Mapping[str, str], base: str, usuario: str) -> dict[s
         "password": valores.get("DB_PASSWORD"),
         "opciones": {},
     }
+
+
+def _entera(palabra: str) -> str:
+    """Patrón de `palabra` entera: sin una letra, cifra, _ o % pegada a un extremo que
+    también lo sea (así «test» no se encuentra en «test_db»)."""
+    pegada = r"[\w%]"
+    antes = f"(?<!{pegada})" if re.match(pegada, palabra[0]) else ""
+    despues = f"(?!{pegada})" if re.match(pegada, palabra[-1]) else ""
+    return antes + re.escape(palabra) + despues
+
+
+def nombre_de_servidor(host: str, puerto: int) -> str:
+    """«servidor:puerto», o «el socket de la carpeta ...» si `host` es una carpeta (un
+    socket Unix: entonces el puerto solo da nombre al archivo del socket)."""
+    if host.startswith("/"):
+        return f"el socket de la carpeta {host}"
+    return f"{host}:{puerto}"
 
 
 def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Las piezas que comparten todos los DAO: la transacción y la traducción de errores.
 
 Cada DAO guarda solo su SQL (constantes con nombre) y cómo convertir una fila en su
-entidad. Lo demás está aquí, igual para todos, como en el `JdbcTemplate` de Spring:
-pedir la conexión o unirse a la transacción de quien llama, convertir los errores de
-psycopg2 en los de `errores.py` (por sus códigos SQLSTATE, no por el texto) y recorrer
-una consulta por lotes.
+entidad. Lo demás está aquí, igual para todos: pedir la conexión o unirse a la
+transacción de quien llama, convertir los errores de psycopg2 en los de `errores.py` (por
+el código de error de PostgreSQL, el SQLSTATE, no por el texto) y recorrer una consulta
+por lotes.
 """
 
 import itertools

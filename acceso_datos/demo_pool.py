@@ -17,7 +17,8 @@ from typing import Any
 
 from psycopg2 import pool as pool_de_psycopg2
 
-from acceso_datos.conexion import AVISO_ESPERA, Conexion, ConexionDelPool
+from acceso_datos.conexion import Conexion
+from acceso_datos.conexion_del_pool import ConexionDelPool
 from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -26,6 +27,7 @@ from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoErr
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.formato import numero, plural, segundos
 from acceso_datos.logger_base import configurar_logging
+from acceso_datos.pool import AVISO_ESPERA
 from acceso_datos.senales import ejecutar_atendiendo_senales
 
 # Los valores del curso; DB_POOL_MAX y DB_POOL_MIN en el entorno (no en .env) los cambian.

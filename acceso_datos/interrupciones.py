@@ -9,7 +9,7 @@ en ninguno de los dos sitios y su hueco se pierde para siempre.
 Por eso el pool envuelve el manejador de esas señales. Las funciones que mueven una
 conexión de un sitio a otro se marcan con `@protegida`: si la señal llega mientras el hilo
 principal está dentro de una de ellas (o de algo que ella llame), el envoltorio solo la
-anota, y la función lanza la excepción al acabar, con el pool en orden
+anota, y la excepción se lanza al acabar la función, con el pool en orden
 (`entregar_pendiente`). Las esperas (el turno en la cola, abrir una conexión) se marcan con
 `@espera`: ahí la excepción llega en el acto aunque las llame una función protegida, que
 sabe soltar lo que tenga. Las esperas al servidor las corta el vigía (ver `vigia`).
@@ -19,13 +19,14 @@ recibe todo manejador de señal: marcar una función no cuesta nada mientras no 
 ninguna señal.
 """
 
+import functools
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from types import CodeType, FrameType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
 Manejador = Callable[[int, FrameType | None], Any]
@@ -46,10 +47,30 @@ pendiente: list[tuple[int, Manejador]] = []
 
 
 def protegida(funcion: F) -> F:
-    """Marca `funcion`: una señal que llegue mientras se ejecuta espera a
-    `entregar_pendiente()`, que la función llama al acabar (también si falla)."""
+    """Una señal que llegue mientras se ejecuta `funcion` (o lo que llame) se lanza al
+    acabar, también si falla. Para las que no entregan nada: devolver, cerrar."""
+
+    @functools.wraps(funcion)
+    def protegida(*argumentos: Any, **opciones: Any) -> Any:
+        try:
+            return funcion(*argumentos, **opciones)
+        finally:
+            if pendiente:
+                entregar_pendiente()
+
+    return cast(F, protegida)
+
+
+def protegida_a_mano(funcion: F) -> F:
+    """Como `protegida`, pero `funcion` lanza ella misma la señal anotada
+    (`entregar_pendiente()`) donde aún puede soltar lo que tiene: para `prestar`, que no
+    puede lanzarla tras entregar la conexión (quien la pidió no la recibiría)."""
     _PROTEGIDAS.add(funcion.__code__)
     return funcion
+
+
+# Todas las envueltas por `protegida` comparten el código de su envoltorio.
+_PROTEGIDAS.add(protegida(lambda: None).__code__)
 
 
 def espera(funcion: F) -> F:

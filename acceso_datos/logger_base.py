@@ -8,6 +8,7 @@ from pathlib import Path
 log = logging.getLogger("acceso_datos")
 
 FORMATO = "%(asctime)s %(levelname)s [%(module)s:%(lineno)d] %(message)s"
+FORMATO_EN_CONSOLA = "%(levelname)s: %(message)s"
 RAIZ_PROYECTO = Path(__file__).resolve().parent.parent
 
 
@@ -16,7 +17,8 @@ NIVELES_EN_CONSOLA = {"WARNING": "AVISO", "ERROR": "ERROR", "CRITICAL": "CRÍTIC
 
 
 class _FormatoSinTrazas(logging.Formatter):
-    """Formato de consola: el aviso sin la traza, que queda solo en el archivo de log."""
+    """Formato de consola: el nivel en español y el mensaje, sin la traza, la hora ni el
+    módulo (eso es para quien programa, y queda en el archivo de log)."""
 
     def format(self, registro: logging.LogRecord) -> str:
         copia = logging.makeLogRecord(registro.__dict__)
@@ -41,7 +43,7 @@ def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) 
 
     # La consola queda para avisos y sin trazas: el menú debe seguir legible.
     en_consola = logging.StreamHandler()
-    en_consola.setFormatter(_FormatoSinTrazas(FORMATO))
+    en_consola.setFormatter(_FormatoSinTrazas(FORMATO_EN_CONSOLA))
     en_consola.setLevel(logging.WARNING)
 
     raiz = logging.getLogger()

@@ -152,7 +152,7 @@ class UsuarioDAO:
         """El usuario si la contraseña corresponde; None si no (o si no existe el usuario).
 
         Si acierta y su hash es de antes de normalizar la contraseña o de un coste menor que
-        el actual, guarda uno nuevo en la misma llamada (como `must_update` en Django).
+        el actual, guarda uno nuevo en la misma llamada.
         """
         if username is None or password is None:
             raise DatosInvalidosError("Para iniciar sesión hacen falta username y password.")

@@ -12,9 +12,9 @@ import psycopg2
 from psycopg2 import errors, sql
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.conexion import describir_fallo_de_conexion
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.errores import ConexionError
+from acceso_datos.fallos_de_conexion import describir_fallo_de_conexion
 from acceso_datos.seguridad import generar_hash
 
 SUFIJO = "_bench"

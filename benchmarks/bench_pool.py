@@ -37,7 +37,7 @@ from urllib.parse import quote, urlencode
 
 import psycopg2
 
-from acceso_datos.conexion import COLARSE_HASTA, Conexion, configuracion_resuelta
+from acceso_datos.conexion import Conexion, configuracion_resuelta
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.consola import escribir_linea_a_linea
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -46,6 +46,7 @@ from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.formato import numero, segundos
 from acceso_datos.logger_base import configurar_logging
+from acceso_datos.pool import COLARSE_HASTA
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import base_de_medida, llenar_usuarios
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas

@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg2
 
-from acceso_datos.conexion import PoolConexiones
 from acceso_datos.configuracion import leer_configuracion
+from acceso_datos.pool import PoolConexiones
 from benchmarks import variantes as v
 
 REINICIO = "DISCARD ALL"  # el DB_POOL_RESET cuyo coste se mide

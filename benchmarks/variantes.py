@@ -20,7 +20,7 @@ import psycopg2
 import psycopg2.pool
 
 from acceso_datos import vigia
-from acceso_datos.conexion import ConexionDelPool
+from acceso_datos.conexion_del_pool import ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
 
 CONSULTA = "SELECT id_usuario, username, password FROM usuario WHERE id_usuario = %s"

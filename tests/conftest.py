@@ -26,7 +26,7 @@ from hypothesis import settings
 from proxy_tcp import ProxyTCP
 from psycopg2 import sql
 
-from acceso_datos import conexion as modulo_conexion
+from acceso_datos import pool as modulo_pool
 from acceso_datos import seguridad
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion, leer_configuracion
@@ -192,7 +192,7 @@ def matar_la_proxima_conexion(matar_backend, monkeypatch) -> Callable[[], None]:
     la preste sin revisarla: la siguiente llamada descubre la conexión perdida."""
     # Sin esto, si la máquina va lenta y la conexión lleva más de 1 s libre, el pool la
     # revisaría y la cambiaría por otra: no se probaría lo que se quiere probar.
-    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", 3600.0)
+    monkeypatch.setattr(modulo_pool, "VALIDAR_SI_INACTIVA", 3600.0)
     return lambda: matar_backend(pid_de_la_proxima_conexion())
 
 

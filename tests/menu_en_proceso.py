@@ -18,7 +18,7 @@ ORDEN = [sys.executable, "-m", "acceso_datos"]
 ORDEN_SIN_REVISAR_OCIOSAS = [
     sys.executable,
     "-c",
-    "import runpy; import acceso_datos.conexion as c; c.VALIDAR_SI_INACTIVA = float('inf'); "
+    "import runpy; import acceso_datos.pool as p; p.VALIDAR_SI_INACTIVA = float('inf'); "
     "runpy.run_module('acceso_datos', run_name='__main__')",
 ]
 PROMPT = "Opción: "

@@ -174,7 +174,9 @@ def test_con_una_base_vacia_aplica_las_migraciones_dice_que_base_usa_y_sale_con_
     resultado = _ejecutar({**os.environ, "LOG_FILE": str(tmp_path / "app.log")})
 
     assert resultado.returncode == 0, resultado.stderr
-    assert f"Base de datos: PostgreSQL en {base_nueva.host}" in resultado.stdout
+    assert f"Base de datos: PostgreSQL en el socket de la carpeta {base_nueva.host}" in (
+        resultado.stdout
+    )
     assert f"base '{base_nueva.base}'" in resultado.stdout
     assert "Hasta luego." in resultado.stdout
     assert resultado.stderr == ""

@@ -12,16 +12,12 @@ import pytest
 from ayudas import pid_de, problemas_de_idioma, terminar_backend
 from psycopg2 import extensions
 
-from acceso_datos import conexion as modulo_conexion
-from acceso_datos.conexion import (
-    AVISO_ESPERA,
-    COLARSE_HASTA,
-    VALIDAR_SI_INACTIVA,
-    Conexion,
-    describir_fallo_de_conexion,
-)
+from acceso_datos import pool as modulo_pool
+from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos, PoolAgotadoError
+from acceso_datos.fallos_de_conexion import describir_fallo_de_conexion
+from acceso_datos.pool import AVISO_ESPERA, COLARSE_HASTA, VALIDAR_SI_INACTIVA
 from acceso_datos.servidor_embebido import ServidorEmbebido
 
 APLICACION = "acceso_datos_tests"  # DB_APPLICATION_NAME que fija conftest.py
@@ -235,7 +231,7 @@ def _a_la_cola(pool, hace: float = 0.0):
     """Pone en la cola del pool una espera que empezó hace `hace` segundos, sin un hilo
     detrás: así nada corre entre dos líneas del test y se ve qué decide el pool. El test
     hace después, a mano, lo que haría ese hilo al despertar (`_turno`)."""
-    espera = modulo_conexion._Espera(time.monotonic() - hace)
+    espera = modulo_pool._Espera(time.monotonic() - hace)
     with pool._candado:
         pool._esperando.append(espera)
     return espera
@@ -478,8 +474,9 @@ def test_backends_terminados_se_reemplazan_sin_error_visible(observador, caplog)
             Conexion.liberar_conexion(conexion)
     assert len(nuevos) == 3
     assert not nuevos & viejos
-    avisos = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert sum("ya no respondía" in r.getMessage() for r in avisos) == 3
+    # En el log, no en la consola (WARNING): quien usa el programa no nota nada.
+    anotadas = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert sum("ya no respondía" in r.getMessage() for r in anotadas) == 3
 
 
 @pytest.mark.parametrize("como", ["cerrada_por_el_cliente", "terminada_por_el_servidor"])
@@ -503,7 +500,8 @@ def test_conexion_rota_devuelta_se_descarta_y_no_cuenta_en_uso(observador, caplo
         "libres": 0,
         "esperando": 0,
     }
-    assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
+    # En el log (INFO), no en la consola: quien usa el programa no tiene nada que hacer.
+    assert any(r.levelno == logging.INFO and "rota" in r.getMessage() for r in caplog.records)
     nueva = Conexion.obtener_conexion()
     try:
         assert pid_de(nueva) != pid
@@ -592,8 +590,8 @@ def test_servidor_parado_da_conexion_error_y_al_arrancar_vuelve_a_funcionar(
             Conexion.obtener_conexion()
         assert time.monotonic() - inicio < COTA_CUELGUE
         mensaje = str(error.value)
-        assert servidor_propio.socket in mensaje
-        assert str(servidor_propio.puerto) in mensaje
+        assert f"el socket de la carpeta {servidor_propio.socket}" in mensaje
+        assert "no hay ningún servidor con su socket en esa carpeta" in mensaje
         assert CONTRASENA_UNICA not in mensaje
         assert Conexion.estadisticas()["en_uso"] == 0
     assert CONTRASENA_UNICA not in caplog.text
@@ -657,7 +655,7 @@ def test_servidor_que_no_responde_da_conexion_error_en_tiempo_acotado(entorno_ap
     [error] = resultado
     assert isinstance(error, ConexionError)
     assert f"127.0.0.1:{puerto}" in str(error)
-    assert "timeout" in str(error)  # lo cortó connect_timeout, no un rechazo
+    assert "no contestó en DB_CONNECT_TIMEOUT" in str(error)  # no un rechazo
 
 
 def test_login_rechazado_da_conexion_error_con_servidor_y_sin_contrasena(
@@ -671,7 +669,7 @@ def test_login_rechazado_da_conexion_error_con_servidor_y_sin_contrasena(
         Conexion.obtener_conexion()
     mensaje = str(error.value)
     servidor = servidor_de_pruebas.host or "localhost"
-    assert f"{servidor}:{servidor_de_pruebas.puerto}" in mensaje
+    assert f"el socket de la carpeta {servidor}" in mensaje
     assert "usuario_que_no_existe" in mensaje
     assert CONTRASENA_UNICA not in mensaje
     assert CONTRASENA_UNICA not in caplog.text
@@ -747,18 +745,122 @@ def test_fallo_del_embebido_aconseja_reiniciar_y_mirar_su_log_no_tocar_db_host(t
     assert "DB_HOST" not in mensaje
 
 
-def test_el_motivo_de_libpq_va_citado_y_el_resto_en_espanol():
-    configuracion = Configuracion(embebido=False, host="127.0.0.1", puerto=1)
-    error = psycopg2.OperationalError(
+# Lo que dice libpq en cada causa conocida, y la causa y el consejo que se ven en su lugar.
+CAUSAS_CONOCIDAS = [
+    pytest.param(
         'connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
-        "\tIs the server running on that host and accepting TCP/IP connections?\n"
-    )
+        "\tIs the server running on that host and accepting TCP/IP connections?\n",
+        "no hay ningún servidor escuchando allí",
+        "DB_PORT",
+        id="servidor-parado",
+    ),
+    pytest.param(
+        'connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: No such file or '
+        "directory\n\tIs the server running locally and accepting connections on that socket?",
+        "no hay ningún servidor con su socket en esa carpeta",
+        "DB_HOST",
+        id="sin-socket",
+    ),
+    pytest.param(
+        'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password '
+        'authentication failed for user "alumno"',
+        "el servidor rechazó el usuario o la contraseña",
+        "DB_PASSWORD",
+        id="autenticacion",
+    ),
+    pytest.param(
+        'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "curso" '
+        "does not exist",
+        "esa base de datos no existe en el servidor",
+        "CREATE DATABASE curso",
+        id="base-desconocida",
+    ),
+    pytest.param(
+        'FATAL:  role "nadie" does not exist', "ese usuario no existe", "DB_USER", id="usuario"
+    ),
+    pytest.param("timeout expired", "no contestó en DB_CONNECT_TIMEOUT", "DB_HOST", id="plazo"),
+    pytest.param(
+        'could not translate host name "servidro" to address: Name or service not known',
+        "no hay ningún servidor con ese nombre",
+        "DB_HOST",
+        id="nombre-desconocido",
+    ),
+]
+
+
+@pytest.mark.parametrize(("libpq", "causa", "consejo"), CAUSAS_CONOCIDAS)
+def test_cada_causa_conocida_se_dice_en_espanol_sin_el_ingles_de_libpq(libpq, causa, consejo):
+    configuracion = Configuracion(embebido=False, host="127.0.0.1", base="curso")
+
+    mensaje = describir_fallo_de_conexion(configuracion, psycopg2.OperationalError(libpq))
+
+    assert f"): {causa}" in mensaje
+    assert consejo in mensaje
+    assert "failed" not in mensaje
+    assert problemas_de_idioma(mensaje) == []
+
+
+def test_una_causa_desconocida_dice_que_el_detalle_esta_en_el_log():
+    configuracion = Configuracion(embebido=False, host="127.0.0.1")
+    error = psycopg2.OperationalError("SSL SYSCALL error: EOF detected")
 
     mensaje = describir_fallo_de_conexion(configuracion, error)
 
-    assert 'libpq dice: «connection to server at "127.0.0.1", port 1 failed: ' in mensaje
-    assert "Is the server running" not in mensaje  # las pistas de libpq, fuera
-    assert problemas_de_idioma(mensaje) == []
+    assert "el detalle está en el log" in mensaje
+    assert "SSL" not in mensaje
+
+
+def test_lo_que_dijo_libpq_queda_en_el_log_y_en_pantalla_solo_la_causa(
+    servidor_de_pruebas, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="acceso_datos")
+    with socket.socket() as libre:
+        libre.bind(("127.0.0.1", 0))
+        puerto = libre.getsockname()[1]  # al cerrarse, nadie escucha en él
+    _configurar_pool(monkeypatch, DB_HOST="127.0.0.1", DB_PORT=str(puerto), DB_POOL_MIN="0")
+
+    with pytest.raises(ConexionError) as error:
+        Conexion.obtener_conexion()
+
+    assert f"127.0.0.1:{puerto}" in str(error.value)
+    assert "Connection refused" not in str(error.value)
+    assert any("Connection refused" in registro.getMessage() for registro in caplog.records)
+
+
+def test_un_socket_se_nombra_por_su_carpeta_no_como_servidor_y_puerto(tmp_path):
+    configuracion = Configuracion(embebido=False, host=str(tmp_path), base="curso")
+    error = psycopg2.OperationalError("No such file or directory")
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert f"en el socket de la carpeta {tmp_path} (base" in mensaje
+    assert f"{tmp_path}:5432" not in mensaje
+
+
+@pytest.mark.parametrize(
+    ("password", "usuario", "base", "se_ve"),
+    [
+        # La contraseña no está en el mensaje: nada que tapar en las palabras que la contienen.
+        ("y", "alumno", "curso", "Compruebe que el servidor está en marcha y que DB_HOST y"),
+        ("test", "alumno", "test_db", "base 'test_db'"),
+        # Igual que el usuario (como en el curso): taparla diría que son iguales.
+        ("postgres", "postgres", "curso", "usuario 'postgres'"),
+    ],
+    ids=["una-letra", "dentro-de-otra-palabra", "igual-que-el-usuario"],
+)
+def test_una_contrasena_corta_o_comun_no_desfigura_el_mensaje_ni_se_delata(
+    password, usuario, base, se_ve
+):
+    configuracion = Configuracion(
+        embebido=False, host="127.0.0.1", usuario=usuario, base=base, password=password
+    )
+    error = psycopg2.OperationalError("Connection refused")
+
+    mensaje = describir_fallo_de_conexion(configuracion, error)
+
+    assert se_ve in mensaje
+    assert "***" not in mensaje
+    assert "***" not in configuracion.destino()
 
 
 @pytest.mark.parametrize("forma", ["Cl@ve/Unica 7f", "Cl%40ve%2FUnica%207f"])
@@ -788,4 +890,4 @@ def test_usuario_inexistente_aconseja_revisar_db_user():
     mensaje = describir_fallo_de_conexion(configuracion, error)
 
     assert "127.0.0.1:5432" in mensaje
-    assert "revise DB_USER" in mensaje
+    assert "Revise DB_USER" in mensaje

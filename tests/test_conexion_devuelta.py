@@ -12,7 +12,8 @@ import psycopg2
 import pytest
 from ayudas import pid_de, usernames_confirmados
 
-from acceso_datos.conexion import Conexion, ConexionDelPool
+from acceso_datos.conexion import Conexion
+from acceso_datos.conexion_del_pool import ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ErrorAccesoDatos
 from acceso_datos.usuario import Usuario

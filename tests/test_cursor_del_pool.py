@@ -111,7 +111,7 @@ def test_conexion_rota_dentro_del_bloque_se_descarta(observador, caplog):
             raise
     assert error.value is capturada
     assert Conexion.estadisticas() == _sin_prestadas_ni_libres()
-    assert any(r.levelno == logging.WARNING and "rota" in r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.INFO and "rota" in r.getMessage() for r in caplog.records)
     with CursorDelPool() as cursor:
         assert pid_de(cursor.connection) != pid
 

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from acceso_datos.conexion import Conexion, PoolConexiones
+from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ResultadoDesconocidoError
+from acceso_datos.pool import PoolConexiones
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 

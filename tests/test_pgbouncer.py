@@ -13,7 +13,7 @@ import time
 import pytest
 from ayudas import RAIZ
 
-from acceso_datos import conexion as modulo_conexion
+from acceso_datos import pool as modulo_pool
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ServidorNoRespondeError
@@ -72,7 +72,7 @@ def test_a_traves_de_pgbouncer_la_conexion_inactiva_se_valida_y_la_cortada_se_ca
     pool_por_pgbouncer, pgbouncer, monkeypatch
 ):
     # Cualquier conexión libre cuenta como inactiva: se valida (SELECT 1) al prestarla.
-    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", -1.0)
+    monkeypatch.setattr(modulo_pool, "VALIDAR_SI_INACTIVA", -1.0)
     primera = Conexion.obtener_conexion()
     Conexion.liberar_conexion(primera)
     segunda = Conexion.obtener_conexion()

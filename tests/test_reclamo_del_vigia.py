@@ -15,7 +15,8 @@ import pytest
 from psycopg2 import errors
 
 from acceso_datos import vigia
-from acceso_datos.conexion import Conexion, ConexionDelPool
+from acceso_datos.conexion import Conexion
+from acceso_datos.conexion_del_pool import ConexionDelPool
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import (
     ConexionError,

@@ -139,7 +139,7 @@ def test_password_incorrecta_explica_que_revisar_sin_mostrarla_y_sale_con_1(
 
     assert resultado.returncode == 1
     assert f"127.0.0.1:{puerto_con_password}" in resultado.stderr
-    assert "password authentication failed" in resultado.stderr
+    assert "el servidor rechazó el usuario o la contraseña" in resultado.stderr
     assert "Revise DB_USER y DB_PASSWORD" in resultado.stderr
     assert "Traceback" not in resultado.stdout + resultado.stderr
     assert incorrecta not in resultado.stdout + resultado.stderr

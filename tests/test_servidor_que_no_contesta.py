@@ -11,8 +11,9 @@ import time
 import pytest
 from ayudas import usernames_confirmados
 
-from acceso_datos import conexion as modulo_conexion
+from acceso_datos import pool as modulo_pool
 from acceso_datos import vigia
+from acceso_datos.conectar import MARGEN_AL_CONECTAR
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import (
@@ -95,7 +96,7 @@ def test_consulta_sin_respuesta_da_servidor_no_responde_en_db_query_timeout(
 def test_comprobar_una_conexion_ociosa_tiene_limite_y_prestar_no_se_cuelga(proxy, monkeypatch):
     _limites(monkeypatch, DB_QUERY_TIMEOUT=str(PLAZO), DB_CONNECT_TIMEOUT=str(CONECTAR))
     # Toda conexión libre cuenta como ociosa: se comprueba (SELECT 1) antes de prestarla.
-    monkeypatch.setattr(modulo_conexion, "VALIDAR_SI_INACTIVA", 0.0)
+    monkeypatch.setattr(modulo_pool, "VALIDAR_SI_INACTIVA", 0.0)
     Conexion.liberar_conexion(Conexion.obtener_conexion())
     proxy.congelar()
 
@@ -274,5 +275,5 @@ def test_si_el_hilo_que_conecta_no_acaba_el_pool_se_rinde_tras_db_connect_timeou
     finally:
         soltar.set()
         otro.join(COTA_CUELGUE)
-    assert espera < CONECTAR + modulo_conexion.MARGEN_AL_CONECTAR + MARGEN
+    assert espera < CONECTAR + MARGEN_AL_CONECTAR + MARGEN
     assert Conexion.estadisticas()["en_uso"] == 0

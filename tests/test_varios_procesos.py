@@ -15,10 +15,11 @@ import pytest
 from ayudas import directorio_fuera_de_pytest
 from servidores_locales import ServidorLocal
 
-from acceso_datos.conexion import Conexion, PoolConexiones
+from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.pool import PoolConexiones
 from benchmarks.base_de_medida import llenar_usuarios
 from benchmarks.pgbouncer import PgBouncer
 from benchmarks.varios_procesos import Trabajadores
@@ -96,7 +97,7 @@ def test_sin_huecos_en_el_servidor_el_error_aconseja_bajar_db_pool_max_o_pgbounc
             conexion.close()
 
     mensaje = str(error.value)
-    assert "too many clients" in mensaje
+    assert "el servidor no admite más conexiones (SQLSTATE 53300)" in mensaje
     assert CONSEJO in mensaje
     assert "Traceback" not in mensaje
 

