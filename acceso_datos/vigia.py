@@ -333,8 +333,9 @@ codecs.register(_buscar_codec)
 
 def _vigilar() -> None:
     global _hilo, _tuberia
-    # Tras una señal: (la señal, cuándo acaba la gracia, lo que el principal tenía en vuelo).
-    tras_senal: tuple[int, float, set[int]] | None = None
+    # Tras una señal, lo que el hilo principal tenía en vuelo: turno -> (la señal, cuándo
+    # acaba su gracia). Otra señal antes de que acabe añade lo que haya en vuelo entonces.
+    tras_senal: dict[int, tuple[int, float]] = {}
     while True:
         with _candado:
             if _detener and not _en_vuelo:
@@ -350,14 +351,15 @@ def _vigilar() -> None:
         try:
             senales = _esperar_senales(tuberia)
             ahora = _reloj()
-            if tras_senal is None:
-                senal = _senal_para_el_principal(senales)
-                if senal is not None:
-                    tras_senal = (senal, ahora + GRACIA, _en_vuelo_del_principal())
-            elif ahora >= tras_senal[1]:
-                senal, _, turnos = tras_senal
-                tras_senal = None
-                for turno in turnos:
+            senal = _senal_para_el_principal(senales)
+            if senal is not None:
+                for turno in _en_vuelo_del_principal():
+                    tras_senal.setdefault(turno, (senal, ahora + GRACIA))
+            for turno, (senal, fin) in list(tras_senal.items()):
+                if turno not in _en_vuelo:
+                    del tras_senal[turno]  # volvió antes: su resultado vale
+                elif ahora >= fin:
+                    del tras_senal[turno]
                     _reclamar(turno, senal)
             _abandonar_las_vencidas(ahora)
         except Exception:  # el vigía no debe morir por un fallo suelto: se anota y sigue

@@ -368,3 +368,32 @@ def test_una_lectura_cuyo_commit_se_corta_devuelve_lo_leido_sin_resultado_descon
 
     proxy.descongelar()
     assert _contadores() == EQUILIBRADAS
+
+
+def test_un_ctrl_c_poco_despues_de_otro_tambien_corta_la_espera_al_servidor(proxy, monkeypatch):
+    # Dos Ctrl-C seguidos: el primero, sin nada esperando al servidor (aquí lo atiende un
+    # manejador que solo lo anota); el segundo, antes de que pasen 0,1 s, con una consulta
+    # congelada. El segundo también debe cortarla.
+    _configurar(monkeypatch, DB_QUERY_TIMEOUT="60")
+    assert UsuarioDAO.contar() == 0
+    recibidas = []
+
+    def anotar_el_primero(senal, marco) -> None:
+        recibidas.append(senal)
+        if len(recibidas) > 1:
+            raise KeyboardInterrupt
+
+    anterior = signal.signal(signal.SIGINT, anotar_el_primero)
+    try:
+        signal.raise_signal(signal.SIGINT)
+        proxy.congelar()
+        _, segundos = _interrumpir(
+            UsuarioDAO.contar, proxy.retenido.is_set, "la consulta en el proxy", proxy.descongelar
+        )
+    finally:
+        signal.signal(signal.SIGINT, anterior)
+
+    assert segundos < PRONTO
+    assert recibidas == [signal.SIGINT, signal.SIGINT]
+    proxy.descongelar()
+    assert _contadores() == EQUILIBRADAS
