@@ -13,6 +13,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ RUTA_DEL_SISTEMA = "/usr/local/bin:/usr/bin:/bin"
 HEREDADAS = ("COVERAGE_",)
 MEMORIA = 1024 * 2**20  # bytes de memoria virtual por proceso
 ARCHIVO = 16 * 2**20  # bytes por archivo escrito (la salida incluida): corta una salida sin fin
+CPU = 120  # segundos de CPU por proceso: un bucle sin fin se corta aunque nadie lo mate
 LEIDO_COMO_MAXIMO = 200_000  # caracteres de la salida que se guardan para el informe
+VISTAZO = 0.2  # s: cada cuánto se mira si la sonda sigue anotando resultados
 
 
 @dataclass
@@ -94,14 +98,15 @@ class Ejecucion:
     """Cómo terminó un proceso de la entrega y lo que dejó escrito."""
 
     codigo: int | None  # None: lo mató el calificador al pasar su tiempo
+    parado: str = ""  # por qué lo mató el calificador
     lineas: list[dict[str, Any]] = field(default_factory=list)  # los resultados de la sonda
     salida: str = ""
     errores: str = ""
 
-    def motivo_del_final(self, limite: float) -> str:
+    def motivo_del_final(self) -> str:
         """Por qué terminó, en palabras, si no terminó bien."""
         if self.codigo is None:
-            return f"siguió en marcha más de {limite:g} s y se detuvo"
+            return self.parado
         if self.codigo == -signal.SIGXFSZ:
             return f"escribió más de {ARCHIVO // 2**20} MB (una salida sin fin) y se detuvo"
         if self.codigo == -signal.SIGXCPU:
@@ -117,8 +122,12 @@ def ejecutar_sonda(
     limite: float,
     nombre: str,
     entrada: str | None = None,
+    limite_por_paso: float | None = None,
 ) -> Ejecucion:
-    """Ejecuta la sonda con `encargo` en un proceso aislado y lee sus resultados."""
+    """Ejecuta la sonda con `encargo` en un proceso aislado y lee sus resultados.
+
+    Con `limite_por_paso`, además, se mata el proceso si pasa ese tiempo sin anotar nada
+    (una comprobación colgada que ni su propia alarma detiene)."""
     propias = carpetas.propias
     resultados = propias / f"{nombre}.jsonl"
     encargo = {
@@ -131,21 +140,32 @@ def ejecutar_sonda(
     archivo_encargo.write_text(json.dumps(encargo), encoding="utf-8")
     archivo_encargo.chmod(0o600)
     orden = [sys.executable, "-I", str(SONDA), str(archivo_encargo)]
-    ejecucion = ejecutar(orden, carpetas, limite, nombre, entrada)
-    if resultados.exists():
-        for linea in resultados.read_text(encoding="utf-8").splitlines():
-            try:
-                ejecucion.lineas.append(json.loads(linea))
-            except json.JSONDecodeError:
-                break  # la última, a medias, si el proceso murió escribiéndola
+    resultados.touch()
+
+    def avanza() -> int:
+        return resultados.stat().st_size
+
+    ejecucion = ejecutar(orden, carpetas, limite, nombre, entrada, avanza, limite_por_paso)
+    for linea in resultados.read_text(encoding="utf-8").splitlines():
+        try:
+            ejecucion.lineas.append(json.loads(linea))
+        except json.JSONDecodeError:
+            break  # la última, a medias, si el proceso murió escribiéndola
     return ejecucion
 
 
 def ejecutar(
-    orden: list[str], carpetas: Carpetas, limite: float, nombre: str, entrada: str | None = None
+    orden: list[str],
+    carpetas: Carpetas,
+    limite: float,
+    nombre: str,
+    entrada: str | None = None,
+    avance: Callable[[], int] | None = None,
+    limite_por_paso: float | None = None,
 ) -> Ejecucion:
     """Ejecuta `orden` en la copia, con el entorno limpio y `entrada` como su entrada
-    estándar; si pasa de `limite` segundos, mata su grupo de procesos."""
+    estándar; si pasa de `limite` segundos (o `avance()` no cambia en `limite_por_paso`),
+    mata su grupo de procesos."""
     propias = carpetas.propias
     archivo_entrada = propias / f"{nombre}.entrada"
     archivo_entrada.write_text(entrada or "", encoding="utf-8")
@@ -166,20 +186,51 @@ def ejecutar(
             start_new_session=True,
         )
         try:
-            codigo: int | None = proceso.wait(limite)
+            codigo, parado = _esperar(proceso, limite, avance, limite_por_paso)
         except BaseException:
-            # Pasó su tiempo (o Ctrl-C del profesor). Se mata el grupo antes de recoger al
-            # proceso: mientras no se recoge, su número no puede pasar a otro grupo.
-            _matar_grupo(proceso.pid)
-            proceso.wait()
-            codigo = None
-            if not isinstance(sys.exc_info()[1], subprocess.TimeoutExpired):
-                raise
+            codigo = None  # Ctrl-C del profesor: el grupo se mata igual, y sigue el Ctrl-C
+            raise
+        finally:
+            if codigo is None:
+                # Se mata el grupo antes de recoger al proceso: mientras no se recoge, su
+                # número no puede pasar a otro grupo.
+                _matar_grupo(proceso.pid)
+                proceso.wait()
     return Ejecucion(
         codigo,
+        parado,
         salida=_leer(rutas["salida"]),
         errores=_leer(rutas["errores"]),
     )
+
+
+def _esperar(
+    proceso: "subprocess.Popen[bytes]",
+    limite: float,
+    avance: Callable[[], int] | None,
+    limite_por_paso: float | None,
+) -> tuple[int | None, str]:
+    """El código de salida del proceso; None, y el porqué, si pasó de un límite."""
+    pasado = f"siguió en marcha más de {limite:g} s y se detuvo"
+    if avance is None or limite_por_paso is None:
+        try:
+            return proceso.wait(limite), ""
+        except subprocess.TimeoutExpired:
+            return None, pasado
+    fin = time.monotonic() + limite
+    visto, desde = avance(), time.monotonic()
+    while True:
+        try:
+            return proceso.wait(min(VISTAZO, max(fin - time.monotonic(), 0))), ""
+        except subprocess.TimeoutExpired:
+            pass
+        ahora = time.monotonic()
+        if avance() != visto:
+            visto, desde = avance(), ahora
+        if ahora - desde >= limite_por_paso:
+            return None, f"siguió en marcha más de {limite_por_paso:g} s sin avanzar y se detuvo"
+        if ahora >= fin:
+            return None, pasado
 
 
 def _matar_grupo(grupo: int) -> None:

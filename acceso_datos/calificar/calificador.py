@@ -12,6 +12,9 @@ from typing import Any
 
 from acceso_datos.calificar import revision
 from acceso_datos.calificar.aislamiento import (
+    ARCHIVO,
+    CPU,
+    MEMORIA,
     Carpetas,
     Ejecucion,
     ejecutar_sonda,
@@ -21,10 +24,17 @@ from acceso_datos.calificar.base_desechable import base_desechable
 from acceso_datos.calificar.comprobaciones import BIEN, IDS, MAL, NO_APLICA, Resultado
 from acceso_datos.calificar.piezas import Clase, Mapeo, en_orden_de_importar, mapear
 from acceso_datos.configuracion import Configuracion
+from acceso_datos.formato import plural
 
 # Segundos. Cada comprobación tiene su límite dentro de la sonda; el proceso entero, el de
 # las que le quedan más el arranque; y la entrega entera, el suyo (la issue pide < 60 s).
 LIMITE_POR_COMPROBACION = 15.0
+# Lo que se espera a la conexión de más con el pool lleno, o a seis hilos que piden el pool:
+# más es colgarse.
+ESPERA = 10.0
+# Lo que la sonda puede tardar en anotar algo más allá del límite de la comprobación (su
+# alarma la corta antes; si no, el calificador mata el proceso).
+MARGEN = 3.0
 ARRANQUE = 10.0
 LIMITE_DEL_MENU = 8.0
 LIMITE_DE_LA_ENTREGA = 55.0
@@ -54,7 +64,7 @@ EN_LA_SONDA = (
     "cierra_conexiones",
 )
 LEIDO_DE_CADA_ARCHIVO = 16 * 2**20  # bytes: donde se busca la contraseña en cada archivo
-LIMITES_DE_LA_SONDA = {"memoria": 1024 * 2**20, "cpu": 120, "archivo": 16 * 2**20}
+LIMITES_DE_LA_SONDA = {"memoria": MEMORIA, "cpu": CPU, "archivo": ARCHIVO}
 
 
 class EntregaNoEncontrada(Exception):
@@ -220,7 +230,11 @@ def _encargo(mapeo: Mapeo, carpetas: Carpetas, base: dict[str, Any]) -> dict[str
         "rutas": rutas,
         "carpetas": rutas,
         "base": base,
-        "limites": {**LIMITES_DE_LA_SONDA, "por_comprobacion": LIMITE_POR_COMPROBACION},
+        "limites": {
+            **LIMITES_DE_LA_SONDA,
+            "por_comprobacion": LIMITE_POR_COMPROBACION,
+            "espera": ESPERA,
+        },
         "piezas": {
             "conexion": _pieza(mapeo.conexion, mapeo.motivos.get("conexion")),
             "cursor_del_pool": _pieza(mapeo.cursor, mapeo.motivos.get("cursor_del_pool")),
@@ -271,6 +285,7 @@ def _en_la_sonda(
             {**encargo, "modo": "biblioteca", "comprobaciones": pendientes},
             limite,
             f"biblioteca{len(ejecuciones) + 1}",
+            limite_por_paso=LIMITE_POR_COMPROBACION + MARGEN,
         )
         ejecuciones.append(ejecucion)
         empezada = None
@@ -294,7 +309,7 @@ def _en_la_sonda(
                 resultados[linea["id"]] = Resultado(linea["resultado"], linea["detalle"])
             elif tipo == "secreto":
                 secreto = linea["secreto"]
-        motivo = ejecucion.motivo_del_final(limite)
+        motivo = ejecucion.motivo_del_final()
         if empezada is not None and empezada.get("tipo") == "importando":
             importaciones.append(
                 {"archivo": empezada["archivo"], "error": f"al importarse, {motivo}"}
@@ -384,7 +399,7 @@ def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -
             motivo = (
                 "vuelve a pedir datos sin fin"
                 if final is not None
-                else f"el programa {ejecucion.motivo_del_final(LIMITE_DEL_MENU)}"
+                else f"el programa {ejecucion.motivo_del_final()}"
             )
             cuando = (
                 AL_ACABAR_LA_ENTRADA
@@ -434,7 +449,7 @@ def _al_importar(mapeo: Mapeo, importaciones: list[dict[str, Any]]) -> dict[str,
         if datos.get("escribe"):
             partes.append(f"escribe en la base: {datos['escribe']}")
         elif datos.get("sentencias"):
-            partes.append(f"ejecuta {datos['sentencias']} sentencias SQL")
+            partes.append(f"ejecuta {plural(datos['sentencias'], 'sentencia', 'sentencias')} SQL")
         elif datos.get("conecta"):
             partes.append("conecta con la base")
         if datos.get("imprime"):

@@ -4,6 +4,7 @@ importarse. El código bajo `if __name__ == "__main__":` no cuenta: son las prue
 alumno, que no se ejecutan al usar la biblioteca."""
 
 import ast
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,8 +55,18 @@ def passwords_escritas(mapeo: Mapeo) -> list[Hallazgo]:
     for modulo in _legibles(mapeo.modulos_de_biblioteca()):
         for nodo in _nodos(modulo):
             if _es_password_escrita(nodo):
-                hallazgos.append(_hallazgo(modulo, nodo))
+                # El informe dice dónde está, nunca cuál es: los textos se tapan.
+                hallazgos.append(_hallazgo(modulo, _Tapar().visit(copy.deepcopy(nodo))))
     return _sin_repetir(hallazgos)
+
+
+class _Tapar(ast.NodeTransformer):
+    """Cambia cada texto literal por '***'."""
+
+    def visit_Constant(self, nodo: ast.Constant) -> ast.AST:
+        if isinstance(nodo.value, str):
+            return ast.copy_location(ast.Constant("***"), nodo)
+        return nodo
 
 
 def passwords_leidas(mapeo: Mapeo) -> list[str]:
@@ -124,11 +135,10 @@ def _es_guarda_main(nodo: ast.AST) -> bool:
 
 
 def _hallazgo(modulo: Modulo, nodo: ast.AST) -> Hallazgo:
-    linea = getattr(nodo, "lineno", 0)
-    codigo = ast.unparse(nodo).splitlines()[0] if not isinstance(nodo, ast.stmt) else ""
-    if isinstance(nodo, ast.stmt):
-        codigo = ast.unparse(nodo).splitlines()[0]
-    return Hallazgo(modulo.nombre, linea, codigo[:90])
+    """Dónde está el nodo y su primera línea de código (una sentencia, sin su cuerpo)."""
+    return Hallazgo(
+        modulo.nombre, getattr(nodo, "lineno", 0), ast.unparse(nodo).splitlines()[0][:90]
+    )
 
 
 def _sin_repetir(hallazgos: list[Hallazgo]) -> list[Hallazgo]:
