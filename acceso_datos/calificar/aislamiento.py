@@ -107,10 +107,6 @@ class Ejecucion:
         """Por qué terminó, en palabras, si no terminó bien."""
         if self.codigo is None:
             return self.parado
-        if self.codigo == -signal.SIGXFSZ:
-            return f"escribió más de {ARCHIVO // 2**20} MB (una salida sin fin) y se detuvo"
-        if self.codigo == -signal.SIGXCPU:
-            return "gastó todo su tiempo de CPU y se detuvo"
         if self.codigo < 0:
             return f"terminó por la señal {signal.Signals(-self.codigo).name}"
         return f"terminó de golpe con el código {self.codigo} (¿os._exit()?)"
@@ -146,12 +142,20 @@ def ejecutar_sonda(
         return resultados.stat().st_size
 
     ejecucion = ejecutar(orden, carpetas, limite, nombre, entrada, avanza, limite_por_paso)
-    for linea in resultados.read_text(encoding="utf-8").splitlines():
-        try:
-            ejecucion.lineas.append(json.loads(linea))
-        except json.JSONDecodeError:
-            break  # la última, a medias, si el proceso murió escribiéndola
+    ejecucion.lineas = leer_resultados(resultados)
     return ejecucion
+
+
+def leer_resultados(ruta: Path) -> list[dict[str, Any]]:
+    """Las líneas JSON del archivo de resultados, sin la última si quedó a medias (el
+    proceso murió escribiéndola)."""
+    lineas = []
+    for linea in ruta.read_text(encoding="utf-8").splitlines():
+        try:
+            lineas.append(json.loads(linea))
+        except json.JSONDecodeError:
+            break
+    return lineas
 
 
 def ejecutar(

@@ -85,9 +85,13 @@ def _crear(
         )
     # Las opciones de la URL del profesor (sslmode...) valen también para la entrega.
     parametros: dict[str, Any] = dict(administracion.opciones)
-    parametros.update(dbname=nombre, user=nombre, password=password, port=administracion.puerto)
-    if administracion.host:
-        parametros["host"] = administracion.host
+    parametros.update(
+        host=administracion.host,  # None: el socket por defecto de libpq
+        dbname=nombre,
+        user=nombre,
+        password=password,
+        port=administracion.puerto,
+    )
     conexion = psycopg2.connect(connect_timeout=10, **parametros)
     try:
         with conexion, conexion.cursor() as cursor:
@@ -105,7 +109,7 @@ def _borrar(administracion: Configuracion, creados: list[sql.Composable]) -> Non
         with _administrar(administracion) as cursor:
             for borrar in creados:
                 cursor.execute(borrar)
-    except psycopg2.Error as error:
+    except psycopg2.Error as error:  # pragma: no cover (el servidor cayó mientras se calificaba)
         raise BaseNoDisponible(
             f"No se pudo borrar la base desechable de una entrega "
             f"({_motivo(error, administracion)}): quedan una base y un rol que empiezan por "

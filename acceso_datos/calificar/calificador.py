@@ -38,7 +38,6 @@ MARGEN = 3.0
 ARRANQUE = 10.0
 LIMITE_DEL_MENU = 8.0
 LIMITE_DE_LA_ENTREGA = 55.0
-CORRIDAS_DEL_MENU = 4
 # El menú recibe, en este orden: letras donde va la opción, una opción que no existe, la
 # opción 4 (eliminar en el curso) y letras donde va su id; después, el fin de la entrada.
 ENTRADAS_DEL_MENU = (
@@ -307,7 +306,7 @@ def _en_la_sonda(
                 avanzo = True
                 empezada = None
                 resultados[linea["id"]] = Resultado(linea["resultado"], linea["detalle"])
-            elif tipo == "secreto":
+            else:  # "secreto": la contraseña que usó password_en_claro
                 secreto = linea["secreto"]
         motivo = ejecucion.motivo_del_final()
         if empezada is not None and empezada.get("tipo") == "importando":
@@ -362,70 +361,56 @@ def _password(
 
 def _relativa(archivo: Path, carpetas: Carpetas) -> str:
     """La ruta que reconoce el profesor: dentro de la entrega, o en su HOME o TMPDIR."""
-    for carpeta, nombre in (
-        (carpetas.copia, ""),
-        (carpetas.casa, "~/"),
-        (carpetas.temporal, "$TMPDIR/"),
-    ):
-        if carpeta in archivo.parents:
-            return nombre + archivo.relative_to(carpeta).as_posix()
-    return archivo.name
+    prefijos = {carpetas.copia: "", carpetas.casa: "~/", carpetas.temporal: "$TMPDIR/"}
+    base = next((c for c in prefijos if c in archivo.parents), carpetas.raiz)
+    return prefijos.get(base, "") + archivo.relative_to(base).as_posix()
 
 
 # --- el menú ------------------------------------------------------------------------------
 
 
 def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -> Resultado:
-    """Ejecuta el menú con entradas malas y el fin de la entrada; anota cada tropiezo."""
+    """Ejecuta el menú con entradas malas y el fin de la entrada; anota cada tropiezo.
+
+    Cada corrida recibe las entradas que quedan: si el menú se cae con una, la siguiente
+    empieza por la de después. Como cada corrida lee al menos una o llega al fin de la
+    entrada, hay como mucho una más que entradas."""
     if mapeo.menu is None:
         return Resultado(NO_APLICA, mapeo.motivos["menu"])
     menu = str(carpetas.copia / mapeo.menu.ruta)
     pendientes = list(ENTRADAS_DEL_MENU)
     problemas: list[str] = []
-    for corrida in range(1, CORRIDAS_DEL_MENU + 1):
+    for corrida in range(1, len(ENTRADAS_DEL_MENU) + 2):  # pragma: no branch (sale antes)
         entrada = "".join(f"{texto}\n" for texto, _ in pendientes)
         ejecucion = ejecutar_sonda(
-            carpetas,
-            {**encargo, "modo": "menu", "menu": menu},
-            LIMITE_DEL_MENU,
-            f"menu{corrida}",
-            entrada=entrada,
-        )
+            carpetas, {**encargo, "modo": "menu", "menu": menu}, LIMITE_DEL_MENU,
+            f"menu{corrida}", entrada=entrada,
+        )  # fmt: skip
         lecturas = [linea for linea in ejecucion.lineas if linea.get("tipo") == "lectura"]
         leidas = sum(1 for linea in lecturas if not linea["fin"])
         fines = sum(1 for linea in lecturas if linea["fin"])
         final = next((linea for linea in ejecucion.lineas if linea.get("tipo") == "fin"), None)
-        if final is None or final["como"] == "bucle":
-            motivo = (
-                "vuelve a pedir datos sin fin"
-                if final is not None
-                else f"el programa {ejecucion.motivo_del_final()}"
-            )
-            cuando = (
-                AL_ACABAR_LA_ENTRADA
-                if fines or leidas >= len(pendientes)
-                else (pendientes[max(leidas - 1, 0)][1])
-            )
-            problemas.append(f"{cuando}, {motivo}")
+        cuando = _cuando(pendientes, leidas, fines)
+        if not ejecucion.lineas and ejecucion.codigo is not None:
+            ultima = (ejecucion.errores.strip().splitlines() or [""])[-1][:200]
+            return Resultado(NO_APLICA, f"no se pudo ejecutar el menú: {ultima}")
+        if final is None:
+            problemas.append(f"{cuando}, el programa {ejecucion.motivo_del_final()}")
             break
+        if final["como"] == "bucle":
+            problemas.append(f"{cuando}, vuelve a pedir datos sin fin")
+            break
+        if final["como"] == "excepcion" and leidas + fines == 0:
+            return Resultado(NO_APLICA, f"el menú se cae antes de pedir nada: {final['detalle']}")
         if final["como"] == "excepcion":
-            if fines:
-                problemas.append(f"{AL_ACABAR_LA_ENTRADA}, se cae: {final['detalle']}")
-                break
-            if leidas == 0:
-                return Resultado(
-                    NO_APLICA, f"el menú se cae antes de pedir nada: {final['detalle']}"
-                )
-            problemas.append(f"{pendientes[leidas - 1][1]}, se cae: {final['detalle']}")
-            pendientes = pendientes[leidas:]
-            continue
-        # Terminó sin error: tras el fin de la entrada (bien) o antes, con una opción de salir.
-        if fines:
-            break
-        if leidas == 0:
+            problemas.append(f"{cuando}, se cae: {final['detalle']}")
+        elif leidas + fines == 0:
             return Resultado(
                 NO_APLICA, "el menú termina sin pedir nada (¿falta llamar a su función?)"
             )
+        if fines:
+            break  # probado hasta el fin de la entrada
+        # Se cayó con una entrada o salió antes (una opción de salir): sigue con las demás.
         pendientes = pendientes[leidas:]
     if problemas:
         return Resultado(MAL, "; ".join(problemas))
@@ -434,6 +419,15 @@ def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -
         "el menú aguantó letras donde va un número, una opción que no existe y el fin de la "
         "entrada (Ctrl-D)",
     )
+
+
+def _cuando(pendientes: list[tuple[str, str]], leidas: int, fines: int) -> str:
+    """Con qué entrada estaba el menú cuando pasó algo: la última que leyó, o el fin."""
+    if fines or leidas >= len(pendientes):
+        return AL_ACABAR_LA_ENTRADA
+    if leidas:
+        return pendientes[leidas - 1][1]
+    return "sin llegar a pedir nada con input()"
 
 
 # --- lo que hace cada módulo al importarse ------------------------------------------------

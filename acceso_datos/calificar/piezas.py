@@ -143,15 +143,6 @@ class Mapeo:
             datos["avisos"] = list(self.avisos)
         return datos
 
-    def modulo_de(self, pieza: str) -> Modulo | None:
-        clase = {
-            "conexion": self.conexion,
-            "cursor_del_pool": self.cursor,
-            "usuario": self.usuario,
-            "usuario_dao": self.dao,
-        }.get(pieza)
-        return clase.modulo if clase else self.menu if pieza == "menu" else None
-
     def modulos_de_biblioteca(self) -> list[Modulo]:
         """Los módulos que se pueden importar: todos los legibles salvo el del menú."""
         return [m for m in self.modulos if m.arbol is not None and m is not self.menu]

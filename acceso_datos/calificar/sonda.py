@@ -14,6 +14,7 @@ programa principal con la entrada que le da el calificador, y anota cada lectura
 
 import base64
 import builtins
+import errno
 import gc
 import importlib
 import importlib.abc
@@ -109,8 +110,7 @@ def limitar_recursos(limites: dict[str, int]) -> None:
         ("cpu", resource.RLIMIT_CPU),
         ("archivo", resource.RLIMIT_FSIZE),
     ):
-        if nombre in limites:
-            resource.setrlimit(recurso, (limites[nombre], limites[nombre]))
+        resource.setrlimit(recurso, (limites[nombre], limites[nombre]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -120,10 +120,6 @@ class CursorVigilado(psycopg2.extensions.cursor):
     def execute(self, query: Any, vars: Any = None) -> None:
         DESVIO.anotar_sentencia(query)
         super().execute(query, vars)
-
-    def executemany(self, query: Any, vars_list: Any) -> None:
-        DESVIO.anotar_sentencia(query)
-        super().executemany(query, vars_list)
 
 
 class Puerta:
@@ -245,32 +241,25 @@ DESVIO = Desvio()
 class BuscadorSinMayusculas(importlib.abc.MetaPathFinder):
     """Encuentra `conexion` en `Conexion.py`, como en Windows, donde se escribió la entrega.
 
-    Va el último en sys.meta_path: solo actúa cuando el nombre exacto no existe.
+    Va el último en sys.meta_path: solo actúa cuando el nombre exacto no existe, y solo
+    busca dentro de la copia de la entrega.
     """
 
-    def __init__(self, carpetas: Sequence[str]):
+    def __init__(self, raiz: str, carpetas: Sequence[str]):
+        self._raiz = raiz
         self._carpetas = list(carpetas)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        buscado = fullname.rpartition(".")[2].lower()
-        lugares = list(path) if path is not None else self._carpetas
+        buscado = f"{fullname.rpartition('.')[2].lower()}.py"
+        lugares = [lugar for lugar in (path or self._carpetas) if lugar.startswith(self._raiz)]
         for lugar in lugares:
-            if not any(lugar.startswith(carpeta) for carpeta in self._carpetas):
-                continue
-            try:
-                entradas = os.listdir(lugar)
-            except OSError:
-                continue
-            for entrada in sorted(entradas):
-                ruta = os.path.join(lugar, entrada)
-                if entrada.lower() == f"{buscado}.py":
-                    return importlib.util.spec_from_file_location(fullname, ruta)
-                paquete = os.path.join(ruta, "__init__.py")
-                if entrada.lower() == buscado and os.path.isfile(paquete):
+            entradas = sorted(os.listdir(lugar)) if os.path.isdir(lugar) else []
+            for entrada in entradas:
+                if entrada.lower() == buscado:
                     return importlib.util.spec_from_file_location(
-                        fullname, paquete, submodule_search_locations=[ruta]
+                        fullname, os.path.join(lugar, entrada)
                     )
         return None
 
@@ -312,13 +301,7 @@ class Entrega:
         if nombre is None:
             raise NoAplica(f"{datos['clase']} no tiene {rol} (ni una variante de ese nombre)")
         if datos["llamada"].get(rol) == "instancia":
-            try:
-                return getattr(clase(), nombre)  # type: ignore[no-any-return]
-            except Exception as error:
-                raise NoAplica(
-                    f"no se pudo crear un {datos['clase']}() para llamar a {nombre}: "
-                    f"{describir_error(error)}"
-                ) from error
+            clase = llamar(f"{datos['clase']}()", clase)
         return getattr(clase, nombre)  # type: ignore[no-any-return]
 
     def nombre_de(self, pieza: str, rol: str) -> str:
@@ -350,13 +333,11 @@ def importar(nombre: str, archivo: str) -> ModuleType:
     try:
         with sin_teclado():
             return importlib.import_module(nombre)
-    except TiempoAgotado:
-        raise
     except EntradaAlImportar:
         raise NoAplica(f"{archivo} pide datos con input() al importarse") from None
     except SystemExit as error:
         raise NoAplica(f"{archivo} llama a sys.exit() al importarse ({error.code!r})") from None
-    except BaseException as error:
+    except Exception as error:
         raise NoAplica(f"no se pudo importar {archivo}: {describir_error(error)}") from None
 
 
@@ -379,9 +360,8 @@ def llamar(que: str, funcion: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     """Llama al código de la entrega; cualquier excepción suya llega como FalloDeLaEntrega."""
     try:
         return funcion(*args, **kwargs)
-    except TiempoAgotado:
-        raise
-    except BaseException as error:
+    # Exception y SystemExit: TiempoAgotado (la alarma) y Ctrl-C siguen su camino.
+    except (Exception, SystemExit) as error:
         raise FalloDeLaEntrega(que, error) from error
 
 
@@ -392,6 +372,10 @@ def describir_error(error: BaseException) -> str:
     de SQL, con los valores (contraseñas incluidas) que llevaba."""
     if isinstance(error, SystemExit):
         return "llamó a sys.exit()"
+    if isinstance(error, OSError) and error.errno == errno.EFBIG:
+        # Python ignora SIGXFSZ: al pasar del límite de tamaño, la escritura falla así.
+        megas = ENCARGO["limites"]["archivo"] // 2**20
+        return f"escribió más de {megas} MB en su salida o en un archivo (una salida sin fin)"
     if isinstance(error, SyntaxError) and error.filename:
         archivo = os.path.relpath(error.filename, ENCARGO.get("copia", "."))
         return f"{archivo} no es Python válido: {error.msg} (línea {error.lineno})"
@@ -483,21 +467,30 @@ class Contexto:
         return self.entrega.nombre_de("usuario_dao", rol), self.entrega.metodo("usuario_dao", rol)
 
     def pool(self) -> Any:
-        """El pool de la entrega, tras un primer uso de CursorDelPool que lo crea."""
-        self.calentar()
+        """El pool de la entrega, tras prestar y devolver una conexión (que lo crea)."""
         conexion = self.entrega.clase("conexion")
+        prestada = llamar(
+            self.entrega.nombre_de("conexion", "obtener_conexion"),
+            self.entrega.metodo("conexion", "obtener_conexion"),
+        )
+        llamar(
+            self.entrega.nombre_de("conexion", "liberar_conexion"),
+            self.entrega.metodo("conexion", "liberar_conexion"),
+            prestada,
+        )
         if "obtener_pool" in self.entrega.piezas["conexion"]["metodos"]:
             pool = llamar(
                 self.entrega.nombre_de("conexion", "obtener_pool"),
                 self.entrega.metodo("conexion", "obtener_pool"),
             )
         else:
-            pools = [
+            # Sin obtenerPool: el que guarda la clase, o si no el último que se creó.
+            de_la_clase = [
                 v
                 for v in vars(conexion).values()
                 if isinstance(v, psycopg2.pool.AbstractConnectionPool)
             ]
-            pool = pools[0] if pools else (DESVIO.pools[-1] if DESVIO.pools else None)
+            pool = [*de_la_clase, *DESVIO.pools[-1:], None][0]
         if not isinstance(pool, psycopg2.pool.AbstractConnectionPool):
             raise NoAplica("el pool no es de psycopg2.pool: no se pueden contar sus conexiones")
         return pool
@@ -508,9 +501,7 @@ class Contexto:
         try:
             with clase() as cursor:
                 cursor.execute("SELECT 1")
-        except TiempoAgotado:
-            raise
-        except BaseException as error:
+        except (Exception, SystemExit) as error:
             raise NoAplica(
                 f"`with CursorDelPool()` no funciona ni con un SELECT 1: {describir_error(error)}"
             ) from error
@@ -668,6 +659,7 @@ def password_en_claro(ctx: Contexto) -> Veredicto:
 
 
 def devuelve_si_falla_commit(ctx: Contexto) -> Veredicto:
+    ctx.calentar()
     pool = ctx.pool()
     clase = ctx.entrega.clase("cursor_del_pool")
     antes = prestadas(pool)
@@ -680,9 +672,7 @@ def devuelve_si_falla_commit(ctx: Contexto) -> Veredicto:
             except Exception:
                 en_la_sentencia = True
                 raise
-    except TiempoAgotado:
-        raise
-    except BaseException as error:
+    except (Exception, SystemExit) as error:
         llego = error
     if en_la_sentencia:
         raise NoAplica("el INSERT falló ya en la sentencia (¿autocommit?), no en el commit()")
@@ -699,30 +689,27 @@ def devuelve_si_falla_commit(ctx: Contexto) -> Veredicto:
 
 
 def devuelve_si_falla_sql(ctx: Contexto) -> Veredicto:
+    ctx.calentar()
     pool = ctx.pool()
     clase = ctx.entrega.clase("cursor_del_pool")
     antes = prestadas(pool)
     try:
         with clase() as cursor:
             cursor.execute("SELECT * FROM calificador_tabla_que_no_existe")
-    except TiempoAgotado:
-        raise
-    except BaseException:
+    except (Exception, SystemExit):
         pass
     if prestadas(pool) > antes:
         return MAL, (
             "tras una sentencia que falla dentro de `with CursorDelPool()`, la "
             "conexión quedó prestada"
         )
-    try:
-        nombre, insertar = ctx.dao("insertar")
-        usuario = ctx.entrega.usuario(None, RECHAZADO, "Clave-1234")
-    except NoAplica as motivo:
+    if "insertar" not in ctx.entrega.piezas["usuario_dao"].get("metodos", {}):
         return (
             BIEN,
-            "la conexión volvió al pool tras un SQL fallido en el with "
-            f"(sin probar el DAO: {motivo})",
+            "la conexión volvió al pool tras un SQL fallido en el with (sin DAO que probar)",
         )
+    nombre, insertar = ctx.dao("insertar")
+    usuario = ctx.entrega.usuario(None, RECHAZADO, "Clave-1234")
     with suppress(FalloDeLaEntrega):
         llamar(nombre, insertar, usuario)
     if prestadas(pool) > antes:
@@ -746,9 +733,7 @@ def rollback_si_error(ctx: Contexto) -> Veredicto:
                     ("rollback", "Clave-1234"),
                 )
             raise ErrorProvocado("error provocado por el calificador")
-    except TiempoAgotado:
-        raise
-    except BaseException as error:
+    except (Exception, SystemExit) as error:
         llego = error
     if ctx.tabla.con_username("rollback"):
         return MAL, (
@@ -929,11 +914,13 @@ def cierra_conexiones(ctx: Contexto) -> Veredicto:
     que = ctx.entrega.nombre_de("conexion", "cerrar_conexiones")
     # Una conexión devuelta (libre en el pool) y otra aún prestada: se cierran las dos.
     libre = llamar(ctx.entrega.nombre_de("conexion", "obtener_conexion"), obtener)
-    llamar(ctx.entrega.nombre_de("conexion", "obtener_conexion"), obtener)
+    # Se guarda, como la guarda un programa mientras la usa: soltarla la cerraría Python.
+    prestada = llamar(ctx.entrega.nombre_de("conexion", "obtener_conexion"), obtener)
     llamar(ctx.entrega.nombre_de("conexion", "liberar_conexion"), liberar, libre)
     abiertas = len(DESVIO.sin_cerrar())
     llamar(que, cerrar)
     siguen = len(DESVIO.sin_cerrar())
+    del prestada
     if siguen:
         quedan = plural(siguen, "conexión sigue abierta", "conexiones siguen abiertas")
         return MAL, f"tras {que}, {quedan} con el servidor (de {abiertas})"
@@ -1086,7 +1073,7 @@ def main(argumentos: list[str]) -> None:
     DESVIO.instalar(encargo["base"])
     signal.signal(signal.SIGALRM, _alarma)
     sys.path[:0] = encargo["rutas"]
-    sys.meta_path.append(BuscadorSinMayusculas(encargo["carpetas"]))
+    sys.meta_path.append(BuscadorSinMayusculas(encargo["raiz"], encargo["rutas"]))
     os.chdir(encargo["copia"])
     if encargo["modo"] == "menu":
         ejecutar_menu(encargo, resultados)
