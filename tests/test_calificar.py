@@ -172,7 +172,7 @@ def entrega_que_apunta_al_profesor(destino: Path, profesor) -> Path:
         "import psycopg2\n\n"
         f"conexion = psycopg2.connect(**{datos!r})\n"
         "with conexion, conexion.cursor() as cursor:\n"
-        "    cursor.execute(\"INSERT INTO usuario (username, password) \"\n"
+        '    cursor.execute("INSERT INTO usuario (username, password) "\n'
         "                   \"VALUES ('intruso', 'x')\")\n",
         encoding="utf-8",
     )
