@@ -22,7 +22,7 @@ from acceso_datos.calificar.informes import (
 )
 from acceso_datos.configuracion import Configuracion, leer_configuracion
 from acceso_datos.errores import ErrorAccesoDatos
-from acceso_datos.formato import plural
+from acceso_datos.formato import plural, segundos
 from acceso_datos.servidor_embebido import ServidorEmbebido
 
 USO = """Uso: python -m acceso_datos.calificar [opciones] ENTREGA [ENTREGA ...]
@@ -129,7 +129,8 @@ def main(lista: list[str]) -> int:
         print(
             f"Calificando {plural(total, 'entrega', 'entregas')} en {destino}, "
             f"{argumentos.paralelo} a la vez; cada una en su propia base, que se borra al "
-            f"acabar (límite: {LIMITE_DE_LA_ENTREGA:g} s y {MEMORIA // 2**20} MiB por proceso).",
+            f"acabar (límite: {segundos(LIMITE_DE_LA_ENTREGA, None)} y "
+            f"{MEMORIA // 2**20} MiB por proceso).",
             flush=True,
         )
         hechas = 0

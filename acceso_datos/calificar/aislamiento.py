@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from acceso_datos.calificar.piezas import CARPETAS_AJENAS
+from acceso_datos.formato import segundos
 
 SONDA = Path(__file__).with_name("sonda.py")
 TAMANO_MAXIMO_DE_ARCHIVO = 5_000_000  # bytes: un archivo mayor de la entrega no se copia
@@ -215,7 +216,7 @@ def _esperar(
     limite_por_paso: float | None,
 ) -> tuple[int | None, str]:
     """El código de salida del proceso; None, y el porqué, si pasó de un límite."""
-    pasado = f"siguió en marcha más de {limite:g} s y se detuvo"
+    pasado = f"siguió en marcha más de {segundos(limite, None)} y se detuvo"
     if avance is None or limite_por_paso is None:
         try:
             return proceso.wait(limite), ""
@@ -232,7 +233,11 @@ def _esperar(
         if avance() != visto:
             visto, desde = avance(), ahora
         if ahora - desde >= limite_por_paso:
-            return None, f"siguió en marcha más de {limite_por_paso:g} s sin avanzar y se detuvo"
+            return (
+                None,
+                f"siguió en marcha más de {segundos(limite_por_paso, None)} sin avanzar y se "
+                "detuvo",
+            )
         if ahora >= fin:
             return None, pasado
 

@@ -24,7 +24,7 @@ from acceso_datos.calificar.base_desechable import base_desechable
 from acceso_datos.calificar.comprobaciones import BIEN, IDS, MAL, NO_APLICA, Resultado
 from acceso_datos.calificar.piezas import Clase, Mapeo, en_orden_de_importar, mapear
 from acceso_datos.configuracion import Configuracion
-from acceso_datos.formato import plural
+from acceso_datos.formato import plural, segundos
 
 # Segundos. Cada comprobación tiene su límite dentro de la sonda; el proceso entero, el de
 # las que le quedan más el arranque; y la entrega entera, el suyo (la issue pide < 60 s).
@@ -276,7 +276,9 @@ def _en_la_sonda(
             for id_ in pendientes:
                 if id_ != "inspeccion":
                     resultados[id_] = Resultado(
-                        NO_APLICA, f"no hubo tiempo: la entrega pasó de {LIMITE_DE_LA_ENTREGA:g} s"
+                        NO_APLICA,
+                        "no hubo tiempo: la entrega pasó de "
+                        f"{segundos(LIMITE_DE_LA_ENTREGA, None)}",
                     )
             break
         ejecucion = ejecutar_sonda(

@@ -172,13 +172,10 @@ def leer_modulo(carpeta: Path, relativa: Path) -> Modulo:
         texto = datos.decode("latin-1")  # las entregas hechas en Windows
     try:
         return Modulo(relativa, ast.parse(texto, filename=str(relativa)))
-    except SyntaxError as error:
+    except SyntaxError as error:  # también un archivo con bytes nulos (sin línea)
         motivo = (error.msg or "").split(" (")[0]
-        return Modulo(
-            relativa, None, f"{relativa} no es Python válido: {motivo} (línea {error.lineno})"
-        )
-    except ValueError as error:  # bytes nulos
-        return Modulo(relativa, None, f"{relativa} no se puede leer: {error}")
+        linea = f" (línea {error.lineno})" if error.lineno else ""
+        return Modulo(relativa, None, f"{relativa} no es Python válido: {motivo}{linea}")
 
 
 def mapear(carpeta: Path) -> Mapeo:
@@ -354,6 +351,13 @@ def _asignar_nombres_de_importacion(carpeta: Path, mapeo: Mapeo) -> None:
         mapeo.avisos.append(
             f"Sus módulos se importan como paquete «{mapeo.paquete}»: se califica desde una "
             "carpeta con ese nombre."
+        )
+    elif (carpeta / "__init__.py").is_file():
+        # Un paquete con imports relativos (`from .conexion import Conexion`): sus módulos
+        # solo se pueden importar con el nombre del paquete delante.
+        mapeo.paquete = re.sub(r"\W", "_", carpeta.resolve().name)
+        mapeo.avisos.append(
+            f"La entrega es un paquete (tiene __init__.py): se importa como «{mapeo.paquete}»."
         )
     for clave, modulo in por_nombre.items():
         propio = ".".join(modulo.ruta.with_suffix("").parts)

@@ -55,9 +55,21 @@ def passwords_escritas(mapeo: Mapeo) -> list[Hallazgo]:
     for modulo in _legibles(mapeo.modulos_de_biblioteca()):
         for nodo in _nodos(modulo):
             if _es_password_escrita(nodo):
-                # El informe dice dónde está, nunca cuál es: los textos se tapan.
-                hallazgos.append(_hallazgo(modulo, _Tapar().visit(copy.deepcopy(nodo))))
+                # La sentencia entera, para que se reconozca; con los textos tapados: el
+                # informe dice dónde está la contraseña, nunca cuál es.
+                sentencia = _sentencia_de(modulo, getattr(nodo, "lineno", 0))
+                hallazgos.append(_hallazgo(modulo, _Tapar().visit(copy.deepcopy(sentencia))))
     return _sin_repetir(hallazgos)
+
+
+def _sentencia_de(modulo: Modulo, linea: int) -> ast.stmt:
+    """La sentencia más interior del módulo que contiene esa línea."""
+    contienen = [
+        nodo
+        for nodo in _nodos(modulo)
+        if isinstance(nodo, ast.stmt) and nodo.lineno <= linea <= (nodo.end_lineno or linea)
+    ]
+    return min(contienen, key=lambda nodo: (nodo.end_lineno or nodo.lineno) - nodo.lineno)
 
 
 class _Tapar(ast.NodeTransformer):
@@ -121,7 +133,8 @@ def _nodos(modulo: Modulo) -> Iterator[ast.AST]:
     while pendientes:
         nodo = pendientes.pop()
         yield nodo
-        for hijo in ast.iter_child_nodes(nodo):
+        # Al revés, para que salgan en el orden del código.
+        for hijo in reversed(list(ast.iter_child_nodes(nodo))):
             if not _es_guarda_main(hijo):
                 pendientes.append(hijo)
 
@@ -135,10 +148,9 @@ def _es_guarda_main(nodo: ast.AST) -> bool:
 
 
 def _hallazgo(modulo: Modulo, nodo: ast.AST) -> Hallazgo:
-    """Dónde está el nodo y su primera línea de código (una sentencia, sin su cuerpo)."""
-    return Hallazgo(
-        modulo.nombre, getattr(nodo, "lineno", 0), ast.unparse(nodo).splitlines()[0][:90]
-    )
+    """Dónde está el nodo y su primera línea de código."""
+    primera = ast.unparse(nodo).splitlines()[0][:90]
+    return Hallazgo(modulo.nombre, getattr(nodo, "lineno", 0), primera)
 
 
 def _sin_repetir(hallazgos: list[Hallazgo]) -> list[Hallazgo]:

@@ -516,6 +516,11 @@ def plural(cantidad: int, singular: str, varios: str) -> str:
     return f"{cantidad} {singular if cantidad == 1 else varios}"
 
 
+def segundos(valor: float) -> str:
+    """«2 s», «0,5 s»: con coma decimal, como acceso_datos.formato (que la sonda no importa)."""
+    return f"{valor:g} s".replace(".", ",")
+
+
 def es_entero(valor: object, esperado: int) -> bool:
     return isinstance(valor, int) and not isinstance(valor, bool) and valor == esperado
 
@@ -796,7 +801,7 @@ def pool_entre_hilos(ctx: Contexto) -> Veredicto:
         return (
             MAL,
             f"{HILOS} hilos llamaron a {que} a la vez y alguno sigue esperando tras "
-            f"{ENCARGO['limites']['espera']:g} s (se cuelga)",
+            f"{segundos(ENCARGO['limites']['espera'])} (se cuelga)",
         )
     fallidos = [e for e in errores if e is not None]
     if fallidos:
@@ -847,7 +852,7 @@ def pool_agotado(ctx: Contexto) -> Veredicto:
     if not desenlace:
         return MAL, (
             f"con las {maximo} conexiones prestadas, {que} sigue esperando otra tras "
-            f"{espera:g} s (se cuelga)"
+            f"{segundos(espera)} (se cuelga)"
         )
     forma, valor = desenlace[0]
     if forma == "lanza" and isinstance(valor, SystemExit):
@@ -962,7 +967,7 @@ def inspeccionar(
         except NoAplica as motivo:
             error = str(motivo)
         except TiempoAgotado:
-            error = f"al importarse, sigue en marcha más de {limite:g} s"
+            error = f"al importarse, sigue en marcha más de {segundos(limite)}"
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         hechas = DESVIO.sentencias[sentencias:]
@@ -1002,7 +1007,7 @@ def ejecutar_biblioteca(encargo: dict[str, Any], resultados: Resultados) -> None
         except FalloDeLaEntrega as fallo:
             resultado, detalle = MAL, fallo.describir()
         except TiempoAgotado:
-            resultado, detalle = MAL, f"no terminó en {limite:g} s (se cuelga)"
+            resultado, detalle = MAL, f"no terminó en {segundos(limite)} (se cuelga)"
         except Exception as error:
             # Algo que la sonda no esperaba: se dice, y las demás comprobaciones siguen.
             resultado = NO_APLICA
