@@ -10,11 +10,11 @@ INSTALADO_DEV := $(VENV)/.instalado-dev
 INSTALADO_BENCH := $(VENV)/.instalado-bench
 
 .DEFAULT_GOAL := ayuda
-.PHONY: ayuda run test lint psql demo bench stop clean
+.PHONY: ayuda run test lint psql demo bench calificar stop clean
 
 ayuda: ## Muestra las órdenes disponibles
 	@echo "Órdenes disponibles:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 14
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ demo: $(INSTALADO) ## Demostración del pool: el del curso frente a este, espera
 # en benchmarks/RESULTADOS.md.
 bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: en menos de 1 min)
 	$(PY) -m benchmarks.bench_pool$(if $(filter-out 0,$(RAPIDO)), --rapido)
+
+# ENTREGAS=carpeta: cada subcarpeta es la entrega de un alumno. SALIDA y JSON son opcionales
+# (por defecto, los informes van a calificaciones/; con JSON=archivo, también en JSON).
+calificar: $(INSTALADO) ## Califica las entregas de una clase: make calificar ENTREGAS=carpeta
+	@$(if $(ENTREGAS),,echo "Falta la carpeta de las entregas: make calificar ENTREGAS=carpeta" >&2; exit 2)
+	@$(PY) -m acceso_datos.calificar --clase "$(ENTREGAS)" $(if $(SALIDA),--salida "$(SALIDA)") $(if $(JSON),--json "$(JSON)")
 
 stop: $(INSTALADO) ## Detiene el PostgreSQL embebido de .pgdata/ (o DB_EMBEDDED_DIR) si sigue en marcha
 	@$(PY) -m acceso_datos --detener
