@@ -2,6 +2,7 @@
 leyendo el código, sus enlaces, sus procesos y los caminos raros de la sonda (con un
 sustituto del código del alumno, nunca de psycopg2)."""
 
+import importlib
 import json
 import os
 import sys
@@ -420,7 +421,7 @@ def test_la_orden_dice_que_no_pudo_escribir_los_informes(servidor_de_pruebas, tm
 
 
 def test_ctrl_c_en_la_orden_sale_sin_traza(servidor_de_pruebas, tmp_path, monkeypatch, capsys):
-    from acceso_datos.calificar import __main__ as orden
+    orden = importlib.import_module("acceso_datos.calificar.__main__")
 
     def interrumpir(*argumentos, **opciones):
         raise KeyboardInterrupt
