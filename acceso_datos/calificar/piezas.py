@@ -172,9 +172,11 @@ def leer_modulo(carpeta: Path, relativa: Path) -> Modulo:
         texto = datos.decode("latin-1")  # las entregas hechas en Windows
     try:
         return Modulo(relativa, ast.parse(texto, filename=str(relativa)))
-    except SyntaxError as error:  # también un archivo con bytes nulos (sin línea)
-        motivo = (error.msg or "").split(" (")[0]
-        linea = f" (línea {error.lineno})" if error.lineno else ""
+    # Un archivo con bytes nulos da SyntaxError sin línea (3.11.4 y siguientes) o ValueError.
+    except (SyntaxError, ValueError) as error:
+        motivo = (getattr(error, "msg", None) or str(error)).split(" (")[0]
+        numero = getattr(error, "lineno", None)
+        linea = f" (línea {numero})" if numero else ""
         return Modulo(relativa, None, f"{relativa} no es Python válido: {motivo}{linea}")
 
 
