@@ -393,7 +393,7 @@ def test_sin_tiempo_para_la_entrega_sus_comprobaciones_no_aplican(
 ):
     monkeypatch.setattr(calificador, "LIMITE_DE_LA_ENTREGA", 0.0)
     [calificacion] = calificar([armar_entrega(tmp_path, "correcta")], servidor_de_pruebas)
-    for id_ in calificador.EN_LA_SONDA:
+    for id_ in [*calificador.EN_LA_SONDA, "menu_entrada_invalida"]:
         assert calificacion.comprobaciones[id_].resultado == NO_APLICA
         assert "no hubo tiempo" in calificacion.comprobaciones[id_].detalle
     assert calificacion.comprobaciones["sql_con_parametros"].resultado == BIEN

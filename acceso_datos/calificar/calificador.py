@@ -38,6 +38,8 @@ MARGEN = 3.0
 ARRANQUE = 10.0
 LIMITE_DEL_MENU = 8.0
 LIMITE_DE_LA_ENTREGA = 55.0
+# De esos, lo que la sonda deja para el menú (que va después) aunque se le acabe el suyo.
+RESERVA_DEL_MENU = 15.0
 # El menú recibe, en este orden: letras donde va la opción, una opción que no existe, la
 # opción 4 (eliminar en el curso) y letras donde va su id; después, el fin de la entrada.
 ENTRADAS_DEL_MENU = (
@@ -145,9 +147,12 @@ def calificar_entrega(
         nombre_copia = (mapeo.paquete or "entrega").replace(".", "/")
         carpetas = preparar_carpetas(carpeta, Path(temporal), nombre_copia)
         encargo = _encargo(mapeo, carpetas, base)
-        de_la_sonda, importaciones, secreto, ejecuciones = _en_la_sonda(carpetas, encargo, inicio)
+        fin = inicio + LIMITE_DE_LA_ENTREGA
+        de_la_sonda, importaciones, secreto, ejecuciones = _en_la_sonda(
+            carpetas, encargo, fin - RESERVA_DEL_MENU
+        )
         resultados.update(de_la_sonda)
-        resultados["menu_entrada_invalida"] = _comprobar_menu(mapeo, carpetas, encargo)
+        resultados["menu_entrada_invalida"] = _comprobar_menu(mapeo, carpetas, encargo, fin)
         resultados["password_en_claro"] = _password(
             resultados["password_en_claro"], secreto, carpetas, ejecuciones
         )
@@ -259,7 +264,7 @@ def _pieza(clase: Clase | None, motivo: str | None) -> dict[str, Any]:
 
 
 def _en_la_sonda(
-    carpetas: Carpetas, encargo: dict[str, Any], inicio: float
+    carpetas: Carpetas, encargo: dict[str, Any], fin: float
 ) -> tuple[dict[str, Resultado], list[dict[str, Any]], str | None, list[Ejecucion]]:
     """Ejecuta las comprobaciones de la sonda; si su proceso muere o se cuelga en una, esa
     queda mal y las que faltan siguen en un proceso nuevo."""
@@ -269,7 +274,7 @@ def _en_la_sonda(
     ejecuciones: list[Ejecucion] = []
     pendientes = ["inspeccion", *EN_LA_SONDA]
     while pendientes:
-        restante = LIMITE_DE_LA_ENTREGA - (time.monotonic() - inicio)
+        restante = fin - time.monotonic()
         cuantas = len([p for p in pendientes if p != "inspeccion"])
         limite = min(restante, ARRANQUE + LIMITE_POR_COMPROBACION * max(cuantas, 1))
         if limite < ARRANQUE:
@@ -371,7 +376,9 @@ def _relativa(archivo: Path, carpetas: Carpetas) -> str:
 # --- el menú ------------------------------------------------------------------------------
 
 
-def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -> Resultado:
+def _comprobar_menu(
+    mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any], fin: float
+) -> Resultado:
     """Ejecuta el menú con entradas malas y el fin de la entrada; anota cada tropiezo.
 
     Cada corrida recibe las entradas que quedan: si el menú se cae con una, la siguiente
@@ -383,9 +390,13 @@ def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -
     pendientes = list(ENTRADAS_DEL_MENU)
     problemas: list[str] = []
     for corrida in range(1, len(ENTRADAS_DEL_MENU) + 2):  # pragma: no branch (sale antes)
+        limite = min(LIMITE_DEL_MENU, fin - time.monotonic())
+        sin_tiempo = limite <= 0
+        if sin_tiempo:
+            break  # se informa de lo visto hasta aquí
         entrada = "".join(f"{texto}\n" for texto, _ in pendientes)
         ejecucion = ejecutar_sonda(
-            carpetas, {**encargo, "modo": "menu", "menu": menu}, LIMITE_DEL_MENU,
+            carpetas, {**encargo, "modo": "menu", "menu": menu}, limite,
             f"menu{corrida}", entrada=entrada,
         )  # fmt: skip
         lecturas = [linea for linea in ejecucion.lineas if linea.get("tipo") == "lectura"]
@@ -416,6 +427,10 @@ def _comprobar_menu(mapeo: Mapeo, carpetas: Carpetas, encargo: dict[str, Any]) -
         pendientes = pendientes[leidas:]
     if problemas:
         return Resultado(MAL, "; ".join(problemas))
+    if sin_tiempo:
+        return Resultado(
+            NO_APLICA, f"no hubo tiempo: la entrega pasó de {segundos(LIMITE_DE_LA_ENTREGA, None)}"
+        )
     return Resultado(
         BIEN,
         "el menú aguantó letras donde va un número, una opción que no existe y el fin de la "

@@ -101,8 +101,9 @@ class Clase:
 
     def describir(self) -> dict[str, Any]:
         datos: dict[str, Any] = {"archivo": self.modulo.nombre, "clase": self.nombre}
-        if self.metodos:
-            datos["metodos"] = dict(self.metodos)
+        metodos = {rol: suyo for rol, suyo in self.metodos.items() if not rol.startswith("__")}
+        if metodos:
+            datos["metodos"] = metodos
         if self.atributos:
             datos["atributos"] = dict(self.atributos)
         return datos
