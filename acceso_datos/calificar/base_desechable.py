@@ -60,9 +60,11 @@ def _crear(
     """Crea el rol, su base y sus tablas; anota en `creados` cómo borrar cada cosa."""
     password = secrets.token_urlsafe(18)
     with _administrar(administracion) as cursor:
+        # Sin NOINHERIT: en PostgreSQL 15, el dueño de la base solo puede crear en su esquema
+        # public heredando de pg_database_owner.
         cursor.execute(
             sql.SQL(
-                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
                 "CONNECTION LIMIT {} PASSWORD {}"
             ).format(
                 sql.Identifier(nombre), sql.Literal(LIMITE_DE_CONEXIONES), sql.Literal(password)
