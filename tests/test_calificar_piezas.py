@@ -2,6 +2,7 @@
 leyendo el código, sus enlaces, sus procesos y los caminos raros de la sonda (con un
 sustituto del código del alumno, nunca de psycopg2)."""
 
+import functools
 import importlib
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import psycopg2.pool
 import pytest
+from ayudas import RAIZ
 
 from acceso_datos.calificar import calificador, revision, sonda
 from acceso_datos.calificar.aislamiento import ejecutar, leer_resultados, preparar_carpetas
@@ -216,6 +218,26 @@ def test_un_menu_que_se_ejecuta_al_importarse_se_reconoce(tmp_path):
 def test_un_enlace_a_una_linea_que_ya_no_existe_falla_claro():
     with pytest.raises(LookupError, match="no tiene la línea"):
         enlace(Referencia("acceso_datos.usuario_dao", "UsuarioDAO", texto="_NO_EXISTE = "))
+
+
+def _envolver(funcion):
+    @functools.wraps(funcion)
+    def envuelta(*argumentos, **opciones):
+        return funcion(*argumentos, **opciones)
+
+    return envuelta
+
+
+@_envolver
+def decorada():
+    """Con un decorador, como puede estar lo que enlazan los informes."""
+
+
+def test_un_enlace_a_una_funcion_decorada_lleva_a_su_def():
+    destino = enlace(Referencia(__name__, "decorada"))
+    assert destino.ruta == Path("tests/test_calificar_piezas.py")
+    lineas = (RAIZ / destino.ruta).read_text(encoding="utf-8").splitlines()
+    assert lineas[destino.linea - 1].startswith("def decorada")
 
 
 def test_dos_entregas_con_el_mismo_nombre_no_se_pisan(tmp_path):

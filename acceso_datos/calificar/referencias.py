@@ -32,6 +32,9 @@ def enlace(referencia: Referencia) -> Enlace:
     for nombre in referencia.objeto.split("."):
         objeto = inspect.getattr_static(objeto, nombre)
         objeto = getattr(objeto, "__func__", objeto)  # classmethod y staticmethod
+    # Un decorador con functools.wraps: el archivo y la línea son los de la función de verdad
+    # (getsourcelines la desenvuelve, getsourcefile no: sin esto, cada uno sería de otra).
+    objeto = inspect.unwrap(objeto)  # type: ignore[arg-type]
     lineas, primera = inspect.getsourcelines(objeto)  # type: ignore[arg-type]
     ruta = Path(inspect.getsourcefile(objeto) or "")  # type: ignore[arg-type]
     ultimo = referencia.objeto.rsplit(".", 1)[-1]
