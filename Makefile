@@ -10,11 +10,11 @@ INSTALADO_DEV := $(VENV)/.instalado-dev
 INSTALADO_BENCH := $(VENV)/.instalado-bench
 
 .DEFAULT_GOAL := ayuda
-.PHONY: ayuda run test lint psql demo bench caos stop clean
+.PHONY: ayuda run test lint psql demo bench caos calificar stop clean
 
 ayuda: ## Muestra las órdenes disponibles
 	@echo "Órdenes disponibles:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 14
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: $(INSTALADO_BENCH) ## Mide el pool frente a las alternativas (RAPIDO=1: e
 # de lo garantizado no se cumple. La versión corta está en `make test` (tests/test_caos.py).
 caos: $(INSTALADO_DEV) ## Averías al azar (procesos muertos, reinicio, red congelada) y lo que el pool garantiza
 	PYTHONPATH=. $(PY) tests/caos.py --segundos $(or $(SEGUNDOS),60) --semilla $(or $(SEMILLA),1)
+
+# ENTREGAS=carpeta: cada subcarpeta es la entrega de un alumno. SALIDA y JSON son opcionales
+# (por defecto, los informes van a calificaciones/; con JSON=archivo, también en JSON).
+calificar: $(INSTALADO) ## Califica las entregas de una clase: make calificar ENTREGAS=carpeta
+	@$(if $(ENTREGAS),,echo "Falta la carpeta de las entregas: make calificar ENTREGAS=carpeta" >&2; exit 2)
+	@$(PY) -m acceso_datos.calificar --clase "$(ENTREGAS)" $(if $(SALIDA),--salida "$(SALIDA)") $(if $(JSON),--json "$(JSON)")
 
 stop: $(INSTALADO) ## Detiene el PostgreSQL embebido de .pgdata/ (o DB_EMBEDDED_DIR) si sigue en marcha
 	@$(PY) -m acceso_datos --detener

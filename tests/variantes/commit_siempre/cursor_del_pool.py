@@ -1,0 +1,22 @@
+from conexion import Conexion
+from logger_base import log
+
+
+class CursorDelPool:
+    def __init__(self):
+        self._conexion = None
+        self._cursor = None
+
+    def __enter__(self):
+        self._conexion = Conexion.obtenerConexion()
+        self._cursor = self._conexion.cursor()
+        return self._cursor
+
+    def __exit__(self, tipo_excepcion, valor_excepcion, detalle_excepcion):
+        try:
+            if valor_excepcion:
+                log.error(f'Ocurrió una excepción: {valor_excepcion}')
+            self._conexion.commit()
+        finally:
+            self._cursor.close()
+            Conexion.liberarConexion(self._conexion)

@@ -1,0 +1,3 @@
+from usuario_dao import UsuarioDAO
+
+print(f'Hay {len(UsuarioDAO.seleccionar())} usuarios')
