@@ -410,4 +410,11 @@ def _segundos(valores: Mapping[str, str], nombre: str, defecto: float, cero: boo
 
 def _ruta(valores: Mapping[str, str], nombre: str, defecto: Path) -> Path:
     texto = valores.get(nombre)
-    return Path(texto).expanduser().resolve() if texto else defecto
+    if not texto:
+        return defecto
+    if "\0" in texto:  # el sistema no admite una ruta así (y Path lanzaría ValueError)
+        raise ConfiguracionError(
+            f"{nombre} tiene un carácter nulo (\\0), que ninguna ruta puede llevar: "
+            "revise ese valor en .env."
+        )
+    return Path(texto).expanduser().resolve()
