@@ -7,6 +7,7 @@ sin estropear la base de los demás tests.
 """
 
 import logging
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -221,10 +222,8 @@ def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior
     base_nueva, tmp_path
 ):
     rota = f"{ULTIMA + 1:03d}_rota"
-    directorio = copiar_migraciones(
-        tmp_path / "rota",
-        **{rota: f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} TEXT;\nSELECT * FROM no_existe;"},
-    )
+    sql = f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} TEXT;\nSELECT * FROM no_existe;"
+    directorio = copiar_migraciones(tmp_path / "rota", **{rota: sql})
 
     for _intento in range(2):  # y la segunda vez, igual: no quedó nada a medias
         with pytest.raises(MigracionError) as error:
@@ -232,7 +231,7 @@ def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior
 
         mensaje = str(error.value)
         assert f"La migración {rota}.sql falló" in mensaje
-        assert "no_existe" in mensaje
+        assert re.search(r"«[^»\n]*no_existe[^»\n]*»", mensaje)  # PostgreSQL, citado en una línea
         assert f"La base sigue en la versión {ULTIMA}" in mensaje
         assert versiones() == todas_las_versiones()
         assert COLUMNA_DEL_TEST not in [fila[0] for fila in columnas("persona")]
@@ -249,9 +248,11 @@ def test_una_columna_not_null_en_una_tabla_con_filas_se_explica_en_espanol_y_el_
         **{nueva: f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} VARCHAR(20) NOT NULL;"},
     )
 
-    with caplog.at_level(logging.INFO, logger="acceso_datos"):
-        with pytest.raises(MigracionError) as error:
-            crear_esquema(directorio)
+    with (
+        caplog.at_level(logging.INFO, logger="acceso_datos"),
+        pytest.raises(MigracionError) as error,
+    ):
+        crear_esquema(directorio)
 
     mensaje = str(error.value)
     original = str(error.value.__cause__).strip()  # lo que dijo PostgreSQL, en su idioma
@@ -260,7 +261,10 @@ def test_una_columna_not_null_en_una_tabla_con_filas_se_explica_en_espanol_y_el_
     assert "DEFAULT" in mensaje  # y qué hacer
     assert original not in mensaje
     assert problemas_de_idioma(mensaje) == []
-    assert (error.value.archivo, error.value.motivo) == (f"{nueva}.sql", mensaje.split(": ", 1)[1].split("\n")[0])
+    assert (error.value.archivo, error.value.motivo) == (
+        f"{nueva}.sql",
+        mensaje.split(": ", 1)[1].split("\n")[0],
+    )
     assert original in caplog.text
     assert versiones() == todas_las_versiones()
 
@@ -297,7 +301,9 @@ def test_editar_una_migracion_ya_aplicada_avisa_de_que_no_se_aplicara(base_nueva
     editadas = copiar_migraciones(tmp_path / "editadas")
     archivo = editadas / "002_persona.sql"
     archivo.write_text(
-        archivo.read_text(encoding="utf-8").replace("email", f"{COLUMNA_DEL_TEST} VARCHAR(20),\n    email"),
+        archivo.read_text(encoding="utf-8").replace(
+            "email", f"{COLUMNA_DEL_TEST} VARCHAR(20),\n    email"
+        ),
         encoding="utf-8",
     )
 
