@@ -1,12 +1,16 @@
 """La suite de contrato: lo que todo DAO debe cumplir, probado contra cada uno.
 
 Un DAO nuevo se suma con su ficha en FICHAS: qué atributo es el id, cuál es único, cómo
-fabricar una entidad válida y qué valores debe rechazar. Sus tests propios (lo que solo él
-hace, como las contraseñas de UsuarioDAO) van en su archivo, test_<entidad>_dao.py.
+fabricar una entidad válida, qué valores debe rechazar y dos valores válidos de cada campo.
+Sus tests propios (lo que solo él hace, como las contraseñas de UsuarioDAO) van en su
+archivo, test_<entidad>_dao.py.
+
+La primera línea del docstring de cada test dice el contrato en palabras: es lo que
+`python -m ejercicios.comprobar 4` muestra cuando no se cumple.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pytest
 from ayudas import en_uso, pid_de, pid_de_la_proxima_conexion
@@ -25,6 +29,12 @@ class FichaDAO:
     unico: str  # un atributo con restricción UNIQUE en la tabla
     ejemplo: Callable[[int], object]  # una entidad válida, distinta para cada número
     invalidos: dict[str, object]  # atributo -> un valor que la validación debe rechazar
+    # Cada campo de la entidad (salvo el id) -> dos valores válidos y distintos: la suite
+    # comprueba con ellos que insertar y actualizar guardan cada columna.
+    valores: dict[str, tuple[object, object]]
+    # Para un campo que no se lee de vuelta tal cual (la contraseña: se guarda su hash),
+    # cómo ver en la entidad leída que se guardó ese valor.
+    se_guardo: dict[str, Callable[[object, object], bool]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.dao.__name__
@@ -38,6 +48,8 @@ FICHAS = [
         "username",
         lambda n: Usuario(None, f"usuario{n}", "clave-de-prueba"),
         {"username": " ", "password": "corta"},
+        {"username": ("ana", "bea"), "password": ("clave-de-ana", "otra-clave-de-ana")},
+        {"password": lambda leido, clave: UsuarioDAO.autenticar(leido.username, clave) is not None},
     ),
     FichaDAO(
         PersonaDAO,
@@ -45,6 +57,11 @@ FICHAS = [
         "email",
         lambda n: Persona(None, f"Nombre{n}", f"Apellido{n}", f"persona{n}@ejemplo.com"),
         {"nombre": " ", "apellido": "", "email": "sin-arroba"},
+        {
+            "nombre": ("Ana", "Bea"),
+            "apellido": ("Pérez", "Ruiz"),
+            "email": ("ana@ejemplo.com", "bea@ejemplo.com"),
+        },
     ),
 ]
 
@@ -89,6 +106,56 @@ def guardar_desordenadas(ficha: FichaDAO) -> list:
     entidades[0] = cambio_de(ficha, entidades[0], 9)
     ficha.dao.actualizar(entidades[0])
     return entidades
+
+
+def campos(ficha: FichaDAO) -> list[str]:
+    """Los campos de la entidad, salvo el id: los que el DAO debe guardar."""
+    return [campo for campo in vars(ficha.ejemplo(1)) if campo != ficha.id]
+
+
+def no_guardados(ficha: FichaDAO, id_: int, esperados: dict[str, object]) -> list[str]:
+    """Los campos cuyo valor en la base no es el esperado."""
+    leida = ficha.dao.buscar_por_id(id_)
+    assert leida is not None, f"no se encuentra la entidad {id_} que se acaba de guardar"
+    distintos = []
+    for campo, valor in esperados.items():
+        if campo in ficha.se_guardo:
+            guardado = ficha.se_guardo[campo](leida, valor)
+        else:
+            guardado = getattr(leida, campo) == valor
+        if not guardado:
+            distintos.append(campo)
+    return distintos
+
+
+def comprobar_valores_de_la_ficha(ficha: FichaDAO) -> None:
+    """Falla si la ficha no da dos valores distintos de algún campo de la entidad."""
+    sin_valores = [campo for campo in campos(ficha) if campo not in ficha.valores]
+    assert sin_valores == [], f"la ficha de {ficha} no da dos valores de {sin_valores}"
+    iguales = [campo for campo, (uno, otro) in ficha.valores.items() if uno == otro]
+    assert iguales == [], f"la ficha de {ficha} da dos valores iguales de {iguales}"
+
+
+def comprobar_que_se_guarda(ficha: FichaDAO, campo: str, numero: int = 1) -> None:
+    """Inserta la entidad de ejemplo `numero` con el primer valor de `campo` y la actualiza
+    con el segundo: falla si alguna vez la base no tiene lo esperado en cada campo."""
+    primero, segundo = ficha.valores[campo]
+    esperados = {otro: getattr(ficha.ejemplo(numero), otro) for otro in campos(ficha)}
+    esperados[campo] = primero
+    nueva = ficha.ejemplo(numero)
+    for otro, valor in esperados.items():
+        setattr(nueva, otro, valor)
+    ficha.dao.insertar(nueva)
+    id_ = getattr(nueva, ficha.id)
+    assert no_guardados(ficha, id_, esperados) == [], "insertar no guardó esos campos"
+
+    esperados[campo] = segundo
+    cambio = con_id(ficha, ficha.ejemplo(numero), id_)
+    for otro, valor in esperados.items():
+        setattr(cambio, otro, valor)
+    assert ficha.dao.actualizar(cambio) == 1
+    # Solo cambió `campo`: un UPDATE que lo olvida, o que pisa otro, no pasa de aquí.
+    assert no_guardados(ficha, id_, esperados) == [], "actualizar no guardó esos campos"
 
 
 def siguiente_id(ficha: FichaDAO) -> int:
@@ -152,6 +219,60 @@ def test_un_id_que_no_es_entero_lanza_datos_invalidos_que_lo_nombra(ficha, id_):
         ficha.dao.eliminar(con_id(ficha, ficha.ejemplo(2), id_))
 
     assert ficha.dao.seleccionar() == antes == [guardada]
+
+
+# --- cada campo se guarda --------------------------------------------------------------
+
+
+def test_la_ficha_da_dos_valores_de_cada_campo(ficha):
+    """La ficha da dos valores válidos y distintos de cada campo de la entidad."""
+    comprobar_valores_de_la_ficha(ficha)
+
+
+CASOS_CAMPOS = [
+    pytest.param(ficha, campo, id=f"{ficha}-{campo}") for ficha in FICHAS for campo in campos(ficha)
+]
+
+
+@pytest.mark.parametrize(("ficha", "campo"), CASOS_CAMPOS)
+def test_insertar_y_actualizar_guardan_cada_campo(ficha, campo):
+    """Insertar guarda cada campo, y actualizar cambia cada uno sin tocar los demás."""
+    comprobar_que_se_guarda(ficha, campo)
+
+
+def test_un_dao_cuyo_update_olvida_una_columna_no_pasa_el_contrato():
+    """La suite descubre un UPDATE que olvida una columna, aunque la ficha no la varíe."""
+
+    class PersonaDAOOlvidadizo(PersonaDAO):
+        # El apellido se queda como estaba: coalesce de una columna NOT NULL es ella misma.
+        _ACTUALIZAR = (
+            "UPDATE persona SET nombre = %s, apellido = coalesce(apellido, %s), email = %s "
+            "WHERE id_persona = %s"
+        )
+
+    persona = next(ficha for ficha in FICHAS if ficha.dao is PersonaDAO)
+    # Un ejemplo que no cambia el apellido con el número: la ida y vuelta no lo vería.
+    olvidadiza = replace(
+        persona,
+        dao=PersonaDAOOlvidadizo,
+        ejemplo=lambda n: Persona(None, f"Nombre{n}", "Pérez", f"persona{n}@ejemplo.com"),
+    )
+
+    comprobar_que_se_guarda(olvidadiza, "nombre")  # lo demás sí lo guarda
+    with pytest.raises(AssertionError, match="actualizar no guardó esos campos"):
+        comprobar_que_se_guarda(olvidadiza, "apellido", numero=2)
+
+
+def test_una_ficha_sin_dos_valores_de_un_campo_no_pasa_el_contrato():
+    """Un campo nuevo en la entidad obliga a dar sus valores en la ficha."""
+    persona = next(ficha for ficha in FICHAS if ficha.dao is PersonaDAO)
+    sin_apellido = {campo: par for campo, par in persona.valores.items() if campo != "apellido"}
+    repetido = {**persona.valores, "nombre": ("Ana", "Ana")}
+
+    with pytest.raises(AssertionError, match=r"no da dos valores de \['apellido'\]"):
+        comprobar_valores_de_la_ficha(replace(persona, valores=sin_apellido))
+    with pytest.raises(AssertionError, match=r"dos valores iguales de \['nombre'\]"):
+        comprobar_valores_de_la_ficha(replace(persona, valores=repetido))
 
 
 # --- páginas y lotes ------------------------------------------------------------------
