@@ -1,10 +1,12 @@
-"""Lo que comparten los programas de consola: el bucle de opciones, leer un id, confirmar un
-borrado, listar por páginas, explicar en español los errores de las capas de abajo y
-escribir cada línea en cuanto se escribe."""
+"""Lo que comparten los programas de consola: el bucle de opciones, leer un id, un entero
+o un decimal, confirmar un borrado, listar por páginas, explicar en español los errores de
+las capas de abajo y escribir cada línea en cuanto se escribe."""
 
 import io
+import re
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 from acceso_datos.errores import (
@@ -17,9 +19,16 @@ from acceso_datos.errores import (
 )
 from acceso_datos.formato import plural
 from acceso_datos.logger_base import log
+from acceso_datos.validacion import etiqueta
 
 FILAS_POR_PAGINA = 20
 PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
+
+# Solo cifras ASCII: isdigit() y Decimal() aceptan también «²» o «١٢», que nadie escribe a
+# propósito. Un decimal lleva coma o punto (9,99 o 9.99) y nada de exponentes ni NaN.
+_ENTERO = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+MAX_CIFRAS = 40  # más largo no es un número que se quiera escribir (ni repetir en un mensaje)
 
 T = TypeVar("T")
 
@@ -81,6 +90,33 @@ def leer_id(pregunta: str) -> int | None:
         return int(texto)
     print(f"El id debe ser un número entero positivo (escribió '{texto}').")
     return None
+
+
+def leer_entero(pregunta: str, campo: str) -> int:
+    """Lee un número entero que no es un id (una cantidad, unas existencias). Si lo escrito
+    no es un entero, DatosInvalidosError con el nombre del campo; los límites los pone el
+    validador de la entidad."""
+    texto = input(pregunta).strip()
+    if len(texto) > MAX_CIFRAS or not _ENTERO.fullmatch(texto):
+        raise _no_es_un_numero(campo, "un número entero, como 12", texto)
+    return int(texto)
+
+
+def leer_decimal(pregunta: str, campo: str) -> Decimal:
+    """Lee un número con decimales, con coma o con punto («9,99» o «9.99»), como un Decimal
+    exacto. Si lo escrito no es un número, DatosInvalidosError con el nombre del campo; los
+    decimales de más o el mínimo los comprueba el validador de la entidad."""
+    texto = input(pregunta).strip()
+    if len(texto) > MAX_CIFRAS or not _DECIMAL.fullmatch(texto):
+        raise _no_es_un_numero(campo, "un número, como 9,99", texto)
+    return Decimal(texto.replace(",", "."))
+
+
+def _no_es_un_numero(campo: str, como: str, texto: str) -> DatosInvalidosError:
+    escrito = texto if len(texto) <= MAX_CIFRAS else f"{texto[:MAX_CIFRAS]}..."
+    return DatosInvalidosError(
+        f"El campo {etiqueta(campo)} debe ser {como} (escribió '{escrito}')."
+    )
 
 
 def confirmar_borrado(registro: object) -> bool:
