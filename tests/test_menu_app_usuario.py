@@ -178,7 +178,7 @@ def test_en_personas_la_entrada_mala_se_explica_y_no_cambia_nada():
     pasos = [
         (["7"], ""),
         (["9"], "Opción no válida: '9'. Escriba un número del 0 al 4."),
-        (["2", "   ", "Pérez", "otra@ejemplo.com"], "Dato no válido: El campo nombre no puede"),
+        (["2", "   "], "Dato no válido: El campo nombre no puede"),  # sin más preguntas
         (["2", "Eva", "Ruiz", "eva ruiz@x.es"], f"El campo {CORREO} no puede contener espacios"),
         (["2", "Eva", "Ruiz", "sin-arroba"], f"El campo {CORREO} debe tener la forma nombre@"),
         (
@@ -197,6 +197,48 @@ def test_en_personas_la_entrada_mala_se_explica_y_no_cambia_nada():
     resultado = ejecutar_menu(guion(pasos))
 
     comprobar_pasos(pasos, resultado)
+    assert PersonaDAO.seleccionar() == antes
+
+
+@pytest.mark.parametrize(
+    ("lineas", "error", "no_preguntada"),
+    [
+        pytest.param(
+            ["2", "   "], "El campo nombre no puede estar en blanco.", "Apellido", id="nombre"
+        ),
+        pytest.param(
+            ["2", "Eva", ""], "El campo apellido no puede estar en blanco.", "Correo", id="apellido"
+        ),
+        pytest.param(
+            ["3", "1", "x" * 51],
+            "El campo nombre tiene 51 caracteres",
+            "Nuevo apellido",
+            id="modificar",
+        ),
+        pytest.param(
+            ["3", "1", "", " "],
+            "El campo apellido no puede estar en blanco.",
+            "Nuevo correo",
+            id="modificar_apellido",
+        ),
+    ],
+)
+def test_en_personas_cada_dato_se_valida_al_escribirlo(lineas, error, no_preguntada):
+    PersonaDAO.insertar(Persona(None, "Ana", "Pérez", "ana@ejemplo.com"))
+    antes = PersonaDAO.seleccionar()
+    # Como en el menú de usuarios: lo siguiente que se escribe es una opción del submenú,
+    # no la respuesta a otra pregunta.
+    pasos = [
+        (["7"], ""),
+        (lineas, f"Dato no válido: {error}"),
+        (["1"], "     1  Ana Pérez <ana@ejemplo.com>\nTotal: 1 persona."),
+        (["0"], ""),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert no_preguntada not in respuestas(resultado.salida)[1]
     assert PersonaDAO.seleccionar() == antes
 
 

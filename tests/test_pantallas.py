@@ -67,7 +67,7 @@ RECORRIDO = [
     (["2", "Ana", "Pérez", "ana@ejemplo.com"], "Persona agregada con id 1."),
     (["2", "Eva", "Ruiz", "ana@ejemplo.com"], "Ya existe una persona con correo electrónico"),
     (["2", "Eva", "Ruiz", "sin-arroba"], "El campo correo electrónico debe tener la forma"),
-    (["2", " ", "Ruiz", "eva@ejemplo.com"], "El campo nombre no puede estar en blanco."),
+    (["2", " "], "El campo nombre no puede estar en blanco."),
     (["1"], "Total: 1 persona."),
     (["3", "1", "", "", ""], "Sin cambios."),
     (["3", "1", "Anita", "", ""], "Persona 1 modificada."),
