@@ -29,6 +29,10 @@ PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
 _ENTERO = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 MAX_CIFRAS = 40  # más largo no es un número que se quiera escribir (ni repetir en un mensaje)
+IDS_QUE_FALTAN = (
+    "Los ids que faltan no se reutilizan: eran de altas que fallaron o se deshicieron, o de "
+    "registros eliminados (`make demo`, paso 6, cuenta por qué)."
+)
 
 T = TypeVar("T")
 
@@ -137,13 +141,16 @@ def listar_por_paginas(
     fila: Callable[[T], str],
     nombres: tuple[str, str],
     vacio: str,
+    id_de: Callable[[T], int | None] | None = None,
 ) -> None:
     """Muestra una tabla de FILAS_POR_PAGINA en FILAS_POR_PAGINA filas, con el total al final.
 
     `nombres` es el singular y el plural para el total («usuario», «usuarios»); `vacio`,
-    lo que se dice si no hay ninguna fila.
+    lo que se dice si no hay ninguna fila. Con `id_de`, si a los ids mostrados les falta
+    alguno (1, 3...), una nota dice por qué.
     """
     desplazamiento = 0
+    faltan_ids = False
     while True:
         # Se pide una fila de más para saber si queda otra página sin contar la tabla.
         pagina = seleccionar_pagina(FILAS_POR_PAGINA + 1, desplazamiento)
@@ -151,11 +158,15 @@ def listar_por_paginas(
             print(vacio)
             return
         print(cabecera)
-        for registro in pagina[:FILAS_POR_PAGINA]:
+        for posicion, registro in enumerate(pagina[:FILAS_POR_PAGINA], desplazamiento + 1):
             print(fila(registro))
+            # Ordenados por id, la fila N tiene el id N salvo que falte alguno antes.
+            faltan_ids = faltan_ids or (id_de is not None and id_de(registro) != posicion)
         if len(pagina) <= FILAS_POR_PAGINA:
             # Sin esta línea, tras la última página el menú llega sin que se note el final.
             print(f"Total: {plural(desplazamiento + len(pagina), *nombres)}.")
+            if faltan_ids:
+                print(IDS_QUE_FALTAN)
             return
         desplazamiento += FILAS_POR_PAGINA
         if input(PREGUNTA_PAGINA).strip().lower() == "q":

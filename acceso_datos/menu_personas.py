@@ -33,6 +33,7 @@ class MenuPersonas:
             ),
             ("persona", "personas"),
             "No hay personas registradas. Use la opción 2 para agregar una.",
+            id_de=lambda persona: persona.id_persona,
         )
 
     def agregar(self) -> None:
