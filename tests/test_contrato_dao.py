@@ -5,7 +5,7 @@ fabricar una entidad válida, qué valores debe rechazar y dos valores válidos 
 Sus tests propios (lo que solo él hace, como las contraseñas de UsuarioDAO) van en su
 archivo, test_<entidad>_dao.py.
 
-La primera línea del docstring de cada test dice el contrato en palabras: es lo que
+El docstring de cada test dice el contrato en palabras, en una línea: es lo que
 `python -m ejercicios.comprobar 4` muestra cuando no se cumple.
 """
 
@@ -169,6 +169,7 @@ def siguiente_id(ficha: FichaDAO) -> int:
 
 
 def test_ida_y_vuelta_de_cada_metodo(ficha):
+    """Lo insertado se lee igual, lo actualizado cambia y lo eliminado desaparece."""
     dao = ficha.dao
     entidad = ficha.ejemplo(1)
 
@@ -195,6 +196,7 @@ def test_ida_y_vuelta_de_cada_metodo(ficha):
 
 
 def test_actualizar_o_eliminar_un_id_que_no_existe_devuelve_0_y_no_cambia_nada(ficha):
+    """Actualizar o eliminar un id que no existe devuelve 0 y no cambia nada."""
     guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -208,6 +210,7 @@ def test_actualizar_o_eliminar_un_id_que_no_existe_devuelve_0_y_no_cambia_nada(f
 
 @pytest.mark.parametrize("id_", [None, "1", 1.0, True])
 def test_un_id_que_no_es_entero_lanza_datos_invalidos_que_lo_nombra(ficha, id_):
+    """Un id que no es un entero se rechaza con DatosInvalidosError, que nombra el campo del id."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -279,6 +282,7 @@ def test_una_ficha_sin_dos_valores_de_un_campo_no_pasa_el_contrato():
 
 
 def test_paginas_y_lotes_recorren_la_tabla_en_orden_de_id(ficha):
+    """Las páginas y los lotes recorren la tabla entera, en orden de id."""
     guardadas = guardar_desordenadas(ficha)
 
     todas = ficha.dao.seleccionar()
@@ -310,6 +314,7 @@ def test_paginas_y_lotes_recorren_la_tabla_en_orden_de_id(ficha):
 def test_pagina_o_lote_invalido_lanza_datos_invalidos_al_llamar_sin_pedir_conexion(
     ficha, llamar, campo
 ):
+    """Una página o un lote no válido se rechaza al llamar, sin pedir una conexión."""
     with pytest.raises(DatosInvalidosError, match=f"El campo {campo} "):
         llamar(ficha.dao)  # iterar() también: al llamarlo, no al empezar a recorrer
 
@@ -327,6 +332,7 @@ CASOS_INVALIDOS = [
 
 @pytest.mark.parametrize(("ficha", "campo", "valor"), CASOS_INVALIDOS)
 def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, valor):
+    """Un dato no válido se rechaza con DatosInvalidosError antes de tocar la tabla."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
     nueva = ficha.ejemplo(2)
@@ -345,6 +351,7 @@ def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, va
 
 
 def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_nada(ficha):
+    """Un valor único repetido da RegistroDuplicadoError con el campo y el valor; nada se pierde."""
     original = guardar(ficha, 1)
     otra_id = getattr(guardar(ficha, 2), ficha.id)
     antes = ficha.dao.seleccionar()
@@ -365,6 +372,7 @@ def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_
 
 
 def test_con_cursor_las_llamadas_van_en_la_transaccion_de_quien_llama(ficha):
+    """Con cursor=, cada método trabaja en la transacción de quien llama y no confirma nada."""
     dao = ficha.dao
     primera = guardar(ficha, 1)
 
@@ -415,6 +423,7 @@ def _fallar_en_la_aplicacion(ficha, cursor):
     ids=["duplicado", "dato_invalido", "error_propio", "ctrl_c"],
 )
 def test_transaccion_de_quien_llama_que_falla_a_mitad_no_deja_nada(ficha, fallar, error):
+    """Si la transacción de quien llama falla a mitad, no queda nada de ella."""
     primera = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -428,6 +437,7 @@ def test_transaccion_de_quien_llama_que_falla_a_mitad_no_deja_nada(ficha, fallar
 
 
 def test_error_capturado_dentro_de_una_transaccion_de_fuera_no_la_estropea(ficha):
+    """Un error capturado dentro de la transacción de quien llama no la deja inservible."""
     dao = ficha.dao
     primera = ficha.ejemplo(1)
 
@@ -466,6 +476,7 @@ LLAMADAS = {
 def test_conexion_perdida_lanza_conexion_error_y_no_deja_nada(
     ficha, llamada, matar_la_proxima_conexion
 ):
+    """Con la conexión perdida, cada método lanza ConexionError y no deja nada a medias."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
     matar_la_proxima_conexion()
@@ -480,6 +491,7 @@ def test_conexion_perdida_lanza_conexion_error_y_no_deja_nada(
 def test_conexion_perdida_a_mitad_de_una_transaccion_de_quien_llama_no_deja_nada(
     ficha, matar_backend
 ):
+    """Con la conexión perdida a mitad de la transacción de quien llama, no queda nada de ella."""
     guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -493,6 +505,7 @@ def test_conexion_perdida_a_mitad_de_una_transaccion_de_quien_llama_no_deja_nada
 
 
 def test_conexion_perdida_a_mitad_de_iterar_lanza_conexion_error(ficha, matar_backend):
+    """Con la conexión perdida a mitad de iterar, se lanza ConexionError."""
     for numero in range(10):
         guardar(ficha, numero)
     pid = pid_de_la_proxima_conexion()
@@ -537,6 +550,7 @@ CAMINOS = {
 
 @pytest.mark.parametrize("camino", CAMINOS)
 def test_la_conexion_vuelve_al_pool_por_cada_camino(ficha, camino):
+    """La conexión vuelve al pool por cada camino: bien, con error o con iterar a medias."""
     guardar(ficha, 1)
     guardar(ficha, 2)
 
