@@ -17,7 +17,6 @@ from acceso_datos.errores import ErrorAccesoDatos, ResultadoDesconocidoError
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.formato import plural
 from acceso_datos.logger_base import configurar_logging
-from acceso_datos.menu_personas import MenuPersonas
 from acceso_datos.usuario import Usuario, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
 
@@ -130,11 +129,13 @@ class MenuAppUsuario:
         return usuario
 
     # --- el menú -----------------------------------------------------------------------
-    # Al final del archivo: un submenú nuevo (docs/agregar-un-dao.md) añade aquí y en MENU
-    # una línea, sin mover las de arriba, a las que enlaza el README.
+    # Al final del archivo, y los submenús importados aquí, junto a su opción: uno nuevo
+    # (docs/agregar-un-dao.md) no mueve las líneas de arriba, a las que enlaza el README.
 
     def opciones(self) -> dict[str, Callable[[], None]]:
         """Qué método atiende cada opción de MENU (el 0, salir, lo atiende repetir_menu)."""
+        from acceso_datos.menu_personas import MenuPersonas
+
         return {
             "1": self.listar,
             "2": self.agregar,
