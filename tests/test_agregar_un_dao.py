@@ -40,6 +40,7 @@ SUBCONJUNTO = [
     "tests/test_menu_app_usuario.py",
     "tests/test_paquete.py",
     "tests/test_ejercicios.py",
+    "tests/test_menu_desechables.py",  # el test del submenú nuevo, que la guía pide
     "-k",
     # Del contrato, el DAO nuevo; del menú, lo que mira sus opciones; del paquete, los
     # módulos nuevos y los nombres privados; de los ejercicios, el 3 (una migración más).
@@ -103,10 +104,12 @@ def agregar_un_dao_como_dice_la_guia(proyecto: Path) -> int:
     texto = texto.replace("import pytest\n", f"import pytest\n{desechable(IMPORTACIONES)}", 1)
     texto = texto.replace("\n]\n", f"\n{desechable(FICHA)}]\n", 1)
     contrato.write_text(texto, encoding="utf-8")
-    # 5. El submenú y sus líneas en menu_app_usuario.py, al final: su import junto al de
-    # MenuPersonas, su opción tras la última de opciones() y su línea en MENU antes de 0.
+    # 5. El submenú, su test y sus líneas en menu_app_usuario.py, al final: su import junto
+    # al de MenuPersonas, su opción tras la última de opciones() y su línea en MENU antes de 0.
     submenu = (SOLUCION / "producto" / "menu_productos.py").read_text(encoding="utf-8")
     (paquete / "menu_desechables.py").write_text(desechable(submenu), "utf-8")
+    prueba = (SOLUCION / "producto" / "test_menu_productos.py").read_text(encoding="utf-8")
+    (proyecto / "tests" / "test_menu_desechables.py").write_text(desechable(prueba), "utf-8")
     menu = paquete / "menu_app_usuario.py"
     texto = menu.read_text(encoding="utf-8")
     ultima = max(int(numero) for numero in re.findall(r"^(\d+)\) ", texto, re.MULTILINE))
@@ -155,6 +158,10 @@ def test_un_dao_nuevo_con_su_migracion_y_su_opcion_en_el_menu_no_rompe_ningun_te
     )  # fmt: skip
 
     assert suite.returncode == 0, suite.stdout[-5000:] + suite.stderr[-2000:]
-    casos = [caso.get("name", "") for caso in ElementTree.parse(informe).iter("testcase")]
-    assert sum("DesechableDAO" in caso for caso in casos) > 40  # su suite de contrato entera
+    casos = [
+        f"{caso.get('classname')}::{caso.get('name')}"
+        for caso in ElementTree.parse(informe).iter("testcase")
+    ]
+    assert sum("[DesechableDAO" in caso for caso in casos) > 40  # su suite de contrato entera
+    assert sum("test_menu_desechables::" in caso for caso in casos) == 2  # y su submenú
     assert len(casos) > 100
