@@ -136,3 +136,8 @@ def test_la_sesion_del_readme_es_la_que_da_el_menu_y_despues_el_ejemplo_funciona
     # Y el ejemplo de arriba, después: sin chocar con lo que la sesión creó.
     ejemplo = ejecutar_el_ejemplo()
     assert ejemplo.returncode == 0, ejemplo.stderr
+    otra_vez = ejecutar_el_ejemplo()  # el README dice que la segunda vez falla, y por qué
+    assert otra_vez.returncode == 1
+    assert "RegistroDuplicadoError: Ya existe un usuario con nombre de usuario 'bea'" in (
+        otra_vez.stderr
+    )
