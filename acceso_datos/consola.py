@@ -1,10 +1,12 @@
-"""Lo que comparten los programas de consola: el bucle de opciones, leer un id, confirmar un
-borrado, listar por páginas, explicar en español los errores de las capas de abajo y
-escribir cada línea en cuanto se escribe."""
+"""Lo que comparten los programas de consola: el bucle de opciones, leer un id, un entero
+o un decimal, confirmar un borrado, listar por páginas, explicar en español los errores de
+las capas de abajo y escribir cada línea en cuanto se escribe."""
 
 import io
+import re
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 from acceso_datos.errores import (
@@ -17,9 +19,20 @@ from acceso_datos.errores import (
 )
 from acceso_datos.formato import plural
 from acceso_datos.logger_base import log
+from acceso_datos.validacion import etiqueta
 
 FILAS_POR_PAGINA = 20
 PREGUNTA_PAGINA = "Enter: página siguiente · q: volver al menú "
+
+# Solo cifras ASCII: isdigit() y Decimal() aceptan también «²» o «١٢», que nadie escribe a
+# propósito. Un decimal lleva coma o punto (9,99 o 9.99) y nada de exponentes ni NaN.
+_ENTERO = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+MAX_CIFRAS = 40  # más largo no es un número que se quiera escribir (ni repetir en un mensaje)
+IDS_QUE_FALTAN = (
+    "Los ids que faltan no se reutilizan: eran de altas que fallaron o se deshicieron, o de "
+    "registros eliminados (`make demo`, paso 6, cuenta por qué)."
+)
 
 T = TypeVar("T")
 
@@ -83,6 +96,33 @@ def leer_id(pregunta: str) -> int | None:
     return None
 
 
+def leer_entero(pregunta: str, campo: str) -> int:
+    """Lee un número entero que no es un id (una cantidad, unas existencias). Si lo escrito
+    no es un entero, DatosInvalidosError con el nombre del campo; los límites los pone el
+    validador de la entidad."""
+    texto = input(pregunta).strip()
+    if len(texto) > MAX_CIFRAS or not _ENTERO.fullmatch(texto):
+        raise _no_es_un_numero(campo, "un número entero, como 12", texto)
+    return int(texto)
+
+
+def leer_decimal(pregunta: str, campo: str) -> Decimal:
+    """Lee un número con decimales, con coma o con punto («9,99» o «9.99»), como un Decimal
+    exacto. Si lo escrito no es un número, DatosInvalidosError con el nombre del campo; los
+    decimales de más o el mínimo los comprueba el validador de la entidad."""
+    texto = input(pregunta).strip()
+    if len(texto) > MAX_CIFRAS or not _DECIMAL.fullmatch(texto):
+        raise _no_es_un_numero(campo, "un número, como 9,99", texto)
+    return Decimal(texto.replace(",", "."))
+
+
+def _no_es_un_numero(campo: str, como: str, texto: str) -> DatosInvalidosError:
+    escrito = texto if len(texto) <= MAX_CIFRAS else f"{texto[:MAX_CIFRAS]}..."
+    return DatosInvalidosError(
+        f"El campo {etiqueta(campo)} debe ser {como} (escribió '{escrito}')."
+    )
+
+
 def confirmar_borrado(registro: object) -> bool:
     """Muestra lo que se va a borrar; True solo si se responde 's'."""
     print(f"Se eliminará: {registro}")
@@ -101,13 +141,16 @@ def listar_por_paginas(
     fila: Callable[[T], str],
     nombres: tuple[str, str],
     vacio: str,
+    id_de: Callable[[T], int | None] | None = None,
 ) -> None:
     """Muestra una tabla de FILAS_POR_PAGINA en FILAS_POR_PAGINA filas, con el total al final.
 
     `nombres` es el singular y el plural para el total («usuario», «usuarios»); `vacio`,
-    lo que se dice si no hay ninguna fila.
+    lo que se dice si no hay ninguna fila. Con `id_de`, si a los ids mostrados les falta
+    alguno (1, 3...), una nota dice por qué.
     """
     desplazamiento = 0
+    faltan_ids = False
     while True:
         # Se pide una fila de más para saber si queda otra página sin contar la tabla.
         pagina = seleccionar_pagina(FILAS_POR_PAGINA + 1, desplazamiento)
@@ -115,11 +158,15 @@ def listar_por_paginas(
             print(vacio)
             return
         print(cabecera)
-        for registro in pagina[:FILAS_POR_PAGINA]:
+        for posicion, registro in enumerate(pagina[:FILAS_POR_PAGINA], desplazamiento + 1):
             print(fila(registro))
+            # Ordenados por id, la fila N tiene el id N salvo que falte alguno antes.
+            faltan_ids = faltan_ids or (id_de is not None and id_de(registro) != posicion)
         if len(pagina) <= FILAS_POR_PAGINA:
             # Sin esta línea, tras la última página el menú llega sin que se note el final.
             print(f"Total: {plural(desplazamiento + len(pagina), *nombres)}.")
+            if faltan_ids:
+                print(IDS_QUE_FALTAN)
             return
         desplazamiento += FILAS_POR_PAGINA
         if input(PREGUNTA_PAGINA).strip().lower() == "q":

@@ -3,8 +3,9 @@
 Es la demostración del curso hecha para aprender. Primero el `SimpleConnectionPool` del
 curso, de verdad, fallando en la sexta conexión; después este pool en la misma situación:
 la sexta espera su turno, un hilo espera de verdad a que otro devuelva una, las conexiones
-libres de más se cierran solas, un error dentro de `with CursorDelPool()` se deshace sin
-perder la conexión y 20 hilos comparten 5 conexiones sin errores ni fugas.
+libres de más se cierran solas, un error dentro de `with CursorDelPool()` deshace el alta de
+un usuario sin perder la conexión (y su id no se reutiliza) y 20 hilos comparten 5
+conexiones sin errores ni fugas.
 """
 
 import os
@@ -29,6 +30,8 @@ from acceso_datos.formato import numero, plural, segundos
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.pool import AVISO_ESPERA
 from acceso_datos.senales import ejecutar_atendiendo_senales
+from acceso_datos.usuario import Usuario
+from acceso_datos.usuario_dao import UsuarioDAO
 
 # Los valores del curso; DB_POOL_MAX y DB_POOL_MIN en el entorno (no en .env) los cambian.
 MAXIMO = 5
@@ -79,7 +82,7 @@ def main() -> int:
         print("Preparando el PostgreSQL embebido por primera vez (unos segundos)...")
     try:
         pool = Conexion.obtener_pool()
-        crear_esquema()  # el paso 6 escribe (y deshace) en la tabla persona
+        crear_esquema()  # el paso 6 escribe (y deshace) en la tabla usuario
         el_pool_del_curso(pool.configuracion.parametros_conexion(), minimo, maximo)
         conexiones = tomar_todas(maximo)
         pedir_una_mas_sin_exito(maximo)
@@ -234,33 +237,50 @@ def devolver_todas(conexiones: list[ConexionDelPool], minimo: int) -> None:
 
 
 def un_error_dentro_del_with() -> None:
-    """Paso 6: una excepción dentro de `with CursorDelPool()` deshace lo hecho y la
-    conexión vuelve al pool igualmente."""
+    """Paso 6: una excepción dentro de `with CursorDelPool()` deshace el alta de un usuario
+    y la conexión vuelve al pool igualmente; el id que recibió no se reutiliza."""
     titulo("Paso 6. Un error dentro de `with CursorDelPool()`")
-    email = f"demo-{uuid.uuid4().hex[:8]}@ejemplo.com"
-    try:
-        with CursorDelPool() as cursor:
-            cursor.execute(
-                "INSERT INTO persona (nombre, apellido, email) VALUES (%s, %s, %s) "
-                "RETURNING id_persona",
-                ("Demo", "Rollback", email),
-            )
-            id_persona = entero_devuelto(cursor)
-            print(f"  dentro del with: INSERT de la persona {id_persona}, aún sin confirmar")
-            print(f"  en ese momento -> {contadores()}")
-            raise FalloDeLaDemostracion("algo falla antes de acabar el bloque")
-    except FalloDeLaDemostracion as error:
-        print(f"  la excepción sale del with: {type(error).__name__}: {error}")
-    with CursorDelPool() as cursor:
-        cursor.execute("SELECT count(*) FROM persona WHERE email = %s", (email,))
-        guardadas = entero_devuelto(cursor)
-    print(f"  personas guardadas con ese correo electrónico: {guardadas} -> {contadores()}")
-    if guardadas != 0:
+    username = f"demo-{uuid.uuid4().hex[:8]}"
+    id_deshecho = alta_que_falla(username, contar=True)
+    guardados = 0 if UsuarioDAO.buscar_por_username(username) is None else 1
+    print(f"  usuarios guardados con ese nombre: {guardados} -> {contadores()}")
+    if guardados != 0:
         raise ErrorAccesoDatos("El INSERT debía deshacerse con el error.")
     print(
         "CursorDelPool hizo rollback (el INSERT no se guardó) y devolvió la conexión\n"
         "(en uso 0). La excepción sigue su camino: quien llama decide qué hacer con ella."
     )
+    otro_id = alta_que_falla(username)
+    print(
+        f"  otra alta, deshecha también, recibe el id {otro_id}: el {id_deshecho} no se reutiliza"
+    )
+    print(
+        "Los ids salen de una secuencia de PostgreSQL (SERIAL), y una secuencia no vuelve\n"
+        "atrás con el rollback: si volviera, dos altas a la vez podrían llevarse el mismo id.\n"
+        "Por eso los ids saltan (1, 3...): un alta que falla (un nombre de usuario repetido)\n"
+        f"también gasta uno, y el próximo usuario de `make run` recibirá uno mayor que {otro_id}."
+    )
+
+
+def alta_que_falla(username: str, contar: bool = False) -> int:
+    """Da de alta un usuario dentro de `with CursorDelPool()` y falla antes de acabar el
+    bloque; devuelve el id que llegó a recibir. Con `contar`, lo cuenta paso a paso."""
+    usuario = Usuario(username=username, password="clave-de-la-demo")
+    try:
+        with CursorDelPool() as cursor:
+            UsuarioDAO.insertar(usuario, cursor=cursor)
+            if contar:
+                print(
+                    "  dentro del with: `UsuarioDAO.insertar(usuario, cursor=cursor)` le dio el "
+                    f"id {usuario.id_usuario}, aún sin confirmar"
+                )
+                print(f"  en ese momento -> {contadores()}")
+            raise FalloDeLaDemostracion("algo falla antes de acabar el bloque")
+    except FalloDeLaDemostracion as error:
+        if contar:
+            print(f"  la excepción sale del with: {type(error).__name__}: {error}")
+    assert usuario.id_usuario is not None  # lo puso insertar, antes del fallo
+    return usuario.id_usuario
 
 
 class Medidor:

@@ -40,7 +40,13 @@ class DatosInvalidosError(ErrorAccesoDatos, ValueError):
 
 
 class MigracionError(ErrorAccesoDatos):
-    """Una migración del esquema no se pudo aplicar; la base queda en la versión anterior."""
+    """Una migración del esquema no se pudo aplicar; la base queda en la versión anterior.
+    Si falló al ejecutarse, `archivo` la nombra y `motivo` dice por qué, en una línea."""
+
+    def __init__(self, mensaje: str, archivo: str | None = None, motivo: str | None = None):
+        super().__init__(mensaje)
+        self.archivo = archivo
+        self.motivo = motivo
 
 
 def es_conexion_perdida(error: BaseException) -> bool:

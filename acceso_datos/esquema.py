@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import errors
 from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -99,12 +100,32 @@ def crear_esquema(directorio: Path = DIRECTORIO_MIGRACIONES) -> int:
                 raise traducido from error
             if en_curso is None:
                 raise
+            # El texto de PostgreSQL (en inglés, con la línea del error) queda en el log.
+            log.info("La migración %s falló: %s", en_curso.archivo, str(error).strip())
+            motivo = _motivo(error)
             raise MigracionError(
-                f"La migración {en_curso.archivo} falló y no se aplicó: {str(error).strip()}\n"
+                f"La migración {en_curso.archivo} falló y no se aplicó: {motivo}\n"
                 f"La base sigue en la versión {en_curso.version - 1}. Corrija el archivo "
-                "y vuelva a arrancar."
+                "y vuelva a arrancar.",
+                en_curso.archivo,
+                motivo,
             ) from error
         log.info("Aplicada la migración %s", en_curso.archivo)
+
+
+def _motivo(error: psycopg2.Error) -> str:
+    """Por qué falló una migración, en una línea: en español si el caso es conocido (por el
+    código SQLSTATE, no por el texto); si no, la primera línea de PostgreSQL, citada."""
+    diagnostico = error.diag
+    if isinstance(error, errors.NotNullViolation) and diagnostico.column_name:
+        # Lo típico: ADD COLUMN ... NOT NULL (o SET NOT NULL) en una tabla que ya tiene filas.
+        return (
+            f"la columna {diagnostico.column_name} de la tabla {diagnostico.table_name} es "
+            "NOT NULL, y alguna fila quedaría sin valor en ella (si la columna es nueva, "
+            "todas las que ya había). Dele un valor por defecto (DEFAULT) o deje que admita "
+            "vacíos."
+        )
+    return f"«{str(error).strip().splitlines()[0]}»"
 
 
 def _preparar(cursor: Cursor, migraciones: list[Migracion]) -> int:

@@ -1,7 +1,7 @@
 """El submenú de personas: la opción 7 del menú principal."""
 
 from acceso_datos.consola import confirmar_borrado, leer_id, listar_por_paginas, repetir_menu
-from acceso_datos.persona import Persona
+from acceso_datos.persona import Persona, validar_apellido, validar_correo, validar_nombre
 from acceso_datos.persona_dao import PersonaDAO
 
 MENU_PERSONAS = """
@@ -33,13 +33,16 @@ class MenuPersonas:
             ),
             ("persona", "personas"),
             "No hay personas registradas. Use la opción 2 para agregar una.",
+            id_de=lambda persona: persona.id_persona,
         )
 
     def agregar(self) -> None:
         """Opción 2: pide nombre, apellido y correo electrónico y muestra el id nuevo."""
-        nombre = input("Nombre: ")
-        apellido = input("Apellido: ")
-        email = input("Correo electrónico: ")
+        # Cada dato se valida al escribirlo, como el nombre de usuario en el menú principal:
+        # un error se dice en el acto, no después de las tres preguntas.
+        nombre = validar_nombre(input("Nombre: "))
+        apellido = validar_apellido(input("Apellido: "))
+        email = validar_correo(input("Correo electrónico: "))
         persona = Persona(nombre=nombre, apellido=apellido, email=email)
         PersonaDAO.insertar(persona)
         print(f"Persona agregada con id {persona.id_persona}.")
@@ -51,8 +54,14 @@ class MenuPersonas:
             return
         print(f"Persona actual: {persona.nombre} {persona.apellido} <{persona.email}>")
         nombre = input("Nuevo nombre (Enter para conservarlo): ")
+        if nombre:
+            validar_nombre(nombre)
         apellido = input("Nuevo apellido (Enter para conservarlo): ")
+        if apellido:
+            validar_apellido(apellido)
         email = input("Nuevo correo electrónico (Enter para conservarlo): ")
+        if email:
+            validar_correo(email)
         if not (nombre or apellido or email):
             print("Sin cambios.")
             return

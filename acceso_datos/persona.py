@@ -25,7 +25,23 @@ class Persona:
 def validar_persona(persona: Persona) -> tuple[str, str, str]:
     """Nombre, apellido y e-mail listos para guardar; si alguno no vale, DatosInvalidosError."""
     return (
-        validar_texto("nombre", persona.nombre, MAX_NOMBRE),
-        validar_texto("apellido", persona.apellido, MAX_APELLIDO),
-        validar_email("email", persona.email, MAX_EMAIL),
+        validar_nombre(persona.nombre),
+        validar_apellido(persona.apellido),
+        validar_correo(persona.email),
     )
+
+
+# Una por campo: el menú valida cada respuesta al escribirla, antes de la siguiente pregunta.
+def validar_nombre(nombre: object) -> str:
+    """El nombre, si vale; si no, DatosInvalidosError."""
+    return validar_texto("nombre", nombre, MAX_NOMBRE)
+
+
+def validar_apellido(apellido: object) -> str:
+    """El apellido, si vale; si no, DatosInvalidosError."""
+    return validar_texto("apellido", apellido, MAX_APELLIDO)
+
+
+def validar_correo(email: object) -> str:
+    """El correo electrónico, si tiene la forma nombre@dominio; si no, DatosInvalidosError."""
+    return validar_email("email", email, MAX_EMAIL)

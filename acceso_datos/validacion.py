@@ -110,15 +110,21 @@ def validar_decimal(
     numero = Decimal(valor)
     if not numero.is_finite():
         raise _invalido(campo, f"debe ser un número finito (es {numero}).")
+    escrito = _en_pantalla(numero)
     desplazado = numero.scaleb(decimales)  # 1.999 con 2 decimales -> 199.9: sobra uno
     if desplazado != desplazado.to_integral_value():
-        raise _invalido(campo, f"admite como mucho {decimales} decimales (es {numero}).")
+        raise _invalido(campo, f"admite como mucho {decimales} decimales (es {escrito}).")
     maximo = Decimal(10) ** (digitos - decimales)
     if abs(numero) >= maximo:
-        raise _invalido(campo, f"debe ser menor que {maximo} (es {numero}).")
+        raise _invalido(campo, f"debe ser menor que {_en_pantalla(maximo)} (es {escrito}).")
     if minimo is not None and numero < minimo:
-        raise _invalido(campo, f"debe ser al menos {minimo} (es {numero}).")
+        raise _invalido(campo, f"debe ser al menos {_en_pantalla(minimo)} (es {escrito}).")
     return numero
+
+
+def _en_pantalla(numero: Decimal) -> str:
+    """Un Decimal como se escribe en español: coma decimal y sin exponente (1E+3 -> 1000)."""
+    return f"{numero:f}".replace(".", ",")
 
 
 def exigir_utf8(campo: str, texto: str) -> None:

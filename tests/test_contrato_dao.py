@@ -1,12 +1,16 @@
 """La suite de contrato: lo que todo DAO debe cumplir, probado contra cada uno.
 
 Un DAO nuevo se suma con su ficha en FICHAS: qué atributo es el id, cuál es único, cómo
-fabricar una entidad válida y qué valores debe rechazar. Sus tests propios (lo que solo él
-hace, como las contraseñas de UsuarioDAO) van en su archivo, test_<entidad>_dao.py.
+fabricar una entidad válida, qué valores debe rechazar y dos valores válidos de cada campo.
+Sus tests propios (lo que solo él hace, como las contraseñas de UsuarioDAO) van en su
+archivo, test_<entidad>_dao.py.
+
+El docstring de cada test dice el contrato en palabras, en una línea: es lo que
+`python -m ejercicios.comprobar 4` muestra cuando no se cumple.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pytest
 from ayudas import en_uso, pid_de, pid_de_la_proxima_conexion
@@ -25,6 +29,12 @@ class FichaDAO:
     unico: str  # un atributo con restricción UNIQUE en la tabla
     ejemplo: Callable[[int], object]  # una entidad válida, distinta para cada número
     invalidos: dict[str, object]  # atributo -> un valor que la validación debe rechazar
+    # Cada campo de la entidad (salvo el id) -> dos valores válidos y distintos: la suite
+    # comprueba con ellos que insertar y actualizar guardan cada columna.
+    valores: dict[str, tuple[object, object]]
+    # Para un campo que no se lee de vuelta tal cual (la contraseña: se guarda su hash),
+    # cómo ver en la entidad leída que se guardó ese valor.
+    se_guardo: dict[str, Callable[[object, object], bool]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.dao.__name__
@@ -38,6 +48,8 @@ FICHAS = [
         "username",
         lambda n: Usuario(None, f"usuario{n}", "clave-de-prueba"),
         {"username": " ", "password": "corta"},
+        {"username": ("ana", "bea"), "password": ("clave-de-ana", "otra-clave-de-ana")},
+        {"password": lambda leido, clave: UsuarioDAO.autenticar(leido.username, clave) is not None},
     ),
     FichaDAO(
         PersonaDAO,
@@ -45,6 +57,11 @@ FICHAS = [
         "email",
         lambda n: Persona(None, f"Nombre{n}", f"Apellido{n}", f"persona{n}@ejemplo.com"),
         {"nombre": " ", "apellido": "", "email": "sin-arroba"},
+        {
+            "nombre": ("Ana", "Bea"),
+            "apellido": ("Pérez", "Ruiz"),
+            "email": ("ana@ejemplo.com", "bea@ejemplo.com"),
+        },
     ),
 ]
 
@@ -91,6 +108,56 @@ def guardar_desordenadas(ficha: FichaDAO) -> list:
     return entidades
 
 
+def campos(ficha: FichaDAO) -> list[str]:
+    """Los campos de la entidad, salvo el id: los que el DAO debe guardar."""
+    return [campo for campo in vars(ficha.ejemplo(1)) if campo != ficha.id]
+
+
+def no_guardados(ficha: FichaDAO, id_: int, esperados: dict[str, object]) -> list[str]:
+    """Los campos cuyo valor en la base no es el esperado."""
+    leida = ficha.dao.buscar_por_id(id_)
+    assert leida is not None, f"no se encuentra la entidad {id_} que se acaba de guardar"
+    distintos = []
+    for campo, valor in esperados.items():
+        if campo in ficha.se_guardo:
+            guardado = ficha.se_guardo[campo](leida, valor)
+        else:
+            guardado = getattr(leida, campo) == valor
+        if not guardado:
+            distintos.append(campo)
+    return distintos
+
+
+def comprobar_valores_de_la_ficha(ficha: FichaDAO) -> None:
+    """Falla si la ficha no da dos valores distintos de algún campo de la entidad."""
+    sin_valores = [campo for campo in campos(ficha) if campo not in ficha.valores]
+    assert sin_valores == [], f"la ficha de {ficha} no da dos valores de {sin_valores}"
+    iguales = [campo for campo, (uno, otro) in ficha.valores.items() if uno == otro]
+    assert iguales == [], f"la ficha de {ficha} da dos valores iguales de {iguales}"
+
+
+def comprobar_que_se_guarda(ficha: FichaDAO, campo: str, numero: int = 1) -> None:
+    """Inserta la entidad de ejemplo `numero` con el primer valor de `campo` y la actualiza
+    con el segundo: falla si alguna vez la base no tiene lo esperado en cada campo."""
+    primero, segundo = ficha.valores[campo]
+    esperados = {otro: getattr(ficha.ejemplo(numero), otro) for otro in campos(ficha)}
+    esperados[campo] = primero
+    nueva = ficha.ejemplo(numero)
+    for otro, valor in esperados.items():
+        setattr(nueva, otro, valor)
+    ficha.dao.insertar(nueva)
+    id_ = getattr(nueva, ficha.id)
+    assert no_guardados(ficha, id_, esperados) == [], "insertar no guardó esos campos"
+
+    esperados[campo] = segundo
+    cambio = con_id(ficha, ficha.ejemplo(numero), id_)
+    for otro, valor in esperados.items():
+        setattr(cambio, otro, valor)
+    assert ficha.dao.actualizar(cambio) == 1
+    # Solo cambió `campo`: un UPDATE que lo olvida, o que pisa otro, no pasa de aquí.
+    assert no_guardados(ficha, id_, esperados) == [], "actualizar no guardó esos campos"
+
+
 def siguiente_id(ficha: FichaDAO) -> int:
     """El id que recibe una entidad nueva: si no avanzó, es que no llegó a ejecutarse un INSERT."""
     entidad = guardar(ficha, 1000)
@@ -102,6 +169,7 @@ def siguiente_id(ficha: FichaDAO) -> int:
 
 
 def test_ida_y_vuelta_de_cada_metodo(ficha):
+    """Lo insertado se lee igual, lo actualizado cambia y lo eliminado desaparece."""
     dao = ficha.dao
     entidad = ficha.ejemplo(1)
 
@@ -128,6 +196,7 @@ def test_ida_y_vuelta_de_cada_metodo(ficha):
 
 
 def test_actualizar_o_eliminar_un_id_que_no_existe_devuelve_0_y_no_cambia_nada(ficha):
+    """Actualizar o eliminar un id que no existe devuelve 0 y no cambia nada."""
     guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -141,6 +210,7 @@ def test_actualizar_o_eliminar_un_id_que_no_existe_devuelve_0_y_no_cambia_nada(f
 
 @pytest.mark.parametrize("id_", [None, "1", 1.0, True])
 def test_un_id_que_no_es_entero_lanza_datos_invalidos_que_lo_nombra(ficha, id_):
+    """Un id que no es un entero se rechaza con DatosInvalidosError, que nombra el campo del id."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -154,10 +224,65 @@ def test_un_id_que_no_es_entero_lanza_datos_invalidos_que_lo_nombra(ficha, id_):
     assert ficha.dao.seleccionar() == antes == [guardada]
 
 
+# --- cada campo se guarda --------------------------------------------------------------
+
+
+def test_la_ficha_da_dos_valores_de_cada_campo(ficha):
+    """La ficha da dos valores válidos y distintos de cada campo de la entidad."""
+    comprobar_valores_de_la_ficha(ficha)
+
+
+CASOS_CAMPOS = [
+    pytest.param(ficha, campo, id=f"{ficha}-{campo}") for ficha in FICHAS for campo in campos(ficha)
+]
+
+
+@pytest.mark.parametrize(("ficha", "campo"), CASOS_CAMPOS)
+def test_insertar_y_actualizar_guardan_cada_campo(ficha, campo):
+    """Insertar guarda cada campo, y actualizar cambia cada uno sin tocar los demás."""
+    comprobar_que_se_guarda(ficha, campo)
+
+
+def test_un_dao_cuyo_update_olvida_una_columna_no_pasa_el_contrato():
+    """La suite descubre un UPDATE que olvida una columna, aunque la ficha no la varíe."""
+
+    class PersonaDAOOlvidadizo(PersonaDAO):
+        # El apellido se queda como estaba: coalesce de una columna NOT NULL es ella misma.
+        _ACTUALIZAR = (
+            "UPDATE persona SET nombre = %s, apellido = coalesce(apellido, %s), email = %s "
+            "WHERE id_persona = %s"
+        )
+
+    persona = next(ficha for ficha in FICHAS if ficha.dao is PersonaDAO)
+    # Un ejemplo que no cambia el apellido con el número: la ida y vuelta no lo vería.
+    olvidadiza = replace(
+        persona,
+        dao=PersonaDAOOlvidadizo,
+        ejemplo=lambda n: Persona(None, f"Nombre{n}", "Pérez", f"persona{n}@ejemplo.com"),
+    )
+
+    comprobar_que_se_guarda(olvidadiza, "nombre")  # lo demás sí lo guarda
+    with pytest.raises(AssertionError, match="actualizar no guardó esos campos"):
+        comprobar_que_se_guarda(olvidadiza, "apellido", numero=2)
+
+
+def test_una_ficha_sin_dos_valores_de_un_campo_no_pasa_el_contrato():
+    """Un campo nuevo en la entidad obliga a dar sus valores en la ficha."""
+    persona = next(ficha for ficha in FICHAS if ficha.dao is PersonaDAO)
+    sin_apellido = {campo: par for campo, par in persona.valores.items() if campo != "apellido"}
+    repetido = {**persona.valores, "nombre": ("Ana", "Ana")}
+
+    with pytest.raises(AssertionError, match=r"no da dos valores de \['apellido'\]"):
+        comprobar_valores_de_la_ficha(replace(persona, valores=sin_apellido))
+    with pytest.raises(AssertionError, match=r"dos valores iguales de \['nombre'\]"):
+        comprobar_valores_de_la_ficha(replace(persona, valores=repetido))
+
+
 # --- páginas y lotes ------------------------------------------------------------------
 
 
 def test_paginas_y_lotes_recorren_la_tabla_en_orden_de_id(ficha):
+    """Las páginas y los lotes recorren la tabla entera, en orden de id."""
     guardadas = guardar_desordenadas(ficha)
 
     todas = ficha.dao.seleccionar()
@@ -189,6 +314,7 @@ def test_paginas_y_lotes_recorren_la_tabla_en_orden_de_id(ficha):
 def test_pagina_o_lote_invalido_lanza_datos_invalidos_al_llamar_sin_pedir_conexion(
     ficha, llamar, campo
 ):
+    """Una página o un lote no válido se rechaza al llamar, sin pedir una conexión."""
     with pytest.raises(DatosInvalidosError, match=f"El campo {campo} "):
         llamar(ficha.dao)  # iterar() también: al llamarlo, no al empezar a recorrer
 
@@ -206,6 +332,7 @@ CASOS_INVALIDOS = [
 
 @pytest.mark.parametrize(("ficha", "campo", "valor"), CASOS_INVALIDOS)
 def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, valor):
+    """Un dato no válido se rechaza con DatosInvalidosError antes de tocar la tabla."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
     nueva = ficha.ejemplo(2)
@@ -224,6 +351,7 @@ def test_dato_invalido_lanza_datos_invalidos_y_no_toca_la_tabla(ficha, campo, va
 
 
 def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_nada(ficha):
+    """Un valor único repetido da RegistroDuplicadoError con el campo y el valor; nada se pierde."""
     original = guardar(ficha, 1)
     otra_id = getattr(guardar(ficha, 2), ficha.id)
     antes = ficha.dao.seleccionar()
@@ -244,6 +372,7 @@ def test_duplicado_lanza_registro_duplicado_con_el_campo_y_el_valor_y_no_pierde_
 
 
 def test_con_cursor_las_llamadas_van_en_la_transaccion_de_quien_llama(ficha):
+    """Con cursor=, cada método trabaja en la transacción de quien llama y no confirma nada."""
     dao = ficha.dao
     primera = guardar(ficha, 1)
 
@@ -294,6 +423,7 @@ def _fallar_en_la_aplicacion(ficha, cursor):
     ids=["duplicado", "dato_invalido", "error_propio", "ctrl_c"],
 )
 def test_transaccion_de_quien_llama_que_falla_a_mitad_no_deja_nada(ficha, fallar, error):
+    """Si la transacción de quien llama falla a mitad, no queda nada de ella."""
     primera = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -307,6 +437,7 @@ def test_transaccion_de_quien_llama_que_falla_a_mitad_no_deja_nada(ficha, fallar
 
 
 def test_error_capturado_dentro_de_una_transaccion_de_fuera_no_la_estropea(ficha):
+    """Un error capturado dentro de la transacción de quien llama no la deja inservible."""
     dao = ficha.dao
     primera = ficha.ejemplo(1)
 
@@ -345,6 +476,7 @@ LLAMADAS = {
 def test_conexion_perdida_lanza_conexion_error_y_no_deja_nada(
     ficha, llamada, matar_la_proxima_conexion
 ):
+    """Con la conexión perdida, cada método lanza ConexionError y no deja nada a medias."""
     guardada = guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
     matar_la_proxima_conexion()
@@ -359,6 +491,7 @@ def test_conexion_perdida_lanza_conexion_error_y_no_deja_nada(
 def test_conexion_perdida_a_mitad_de_una_transaccion_de_quien_llama_no_deja_nada(
     ficha, matar_backend
 ):
+    """Con la conexión perdida a mitad de la transacción de quien llama, no queda nada de ella."""
     guardar(ficha, 1)
     antes = ficha.dao.seleccionar()
 
@@ -372,6 +505,7 @@ def test_conexion_perdida_a_mitad_de_una_transaccion_de_quien_llama_no_deja_nada
 
 
 def test_conexion_perdida_a_mitad_de_iterar_lanza_conexion_error(ficha, matar_backend):
+    """Con la conexión perdida a mitad de iterar, se lanza ConexionError."""
     for numero in range(10):
         guardar(ficha, numero)
     pid = pid_de_la_proxima_conexion()
@@ -416,6 +550,7 @@ CAMINOS = {
 
 @pytest.mark.parametrize("camino", CAMINOS)
 def test_la_conexion_vuelve_al_pool_por_cada_camino(ficha, camino):
+    """La conexión vuelve al pool por cada camino: bien, con error o con iterar a medias."""
     guardar(ficha, 1)
     guardar(ficha, 2)
 

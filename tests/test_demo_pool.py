@@ -104,13 +104,25 @@ def test_demo_explica_las_libres_sobre_el_minimo_y_las_ve_cerrarse(demo):
 
 def test_demo_un_error_dentro_del_with_se_deshace_y_la_conexion_vuelve(demo):
     salida = demo.stdout
-    assert "dentro del with: INSERT de la persona" in salida
+    # El alta es la de un usuario, con su DAO: el laboratorio es de usuarios.
+    assert "dentro del with: `UsuarioDAO.insertar(usuario, cursor=cursor)` le dio el id" in salida
     assert "en ese momento -> en uso 1," in salida
     assert "la excepción sale del with: FalloDeLaDemostracion" in salida
-    assert "personas guardadas con ese correo electrónico: 0 -> en uso 0," in salida
+    assert "usuarios guardados con ese nombre: 0 -> en uso 0," in salida
     with CursorDelPool() as cursor:
-        cursor.execute("SELECT count(*) FROM persona WHERE email LIKE 'demo-%%'")
+        cursor.execute("SELECT count(*) FROM usuario WHERE username LIKE 'demo-%%'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_demo_explica_que_los_ids_de_un_rollback_no_se_reutilizan(demo):
+    salida = demo.stdout
+    primero = cifra(r"le dio el id (\d+), aún sin confirmar", salida)
+    segundo = cifra(r"otra alta, deshecha también, recibe el id (\d+)", salida)
+
+    assert segundo > primero  # de verdad: la segunda alta no reutilizó el id de la primera
+    assert f"recibe el id {segundo}: el {primero} no se reutiliza" in salida
+    assert "una secuencia no vuelve atrás con el rollback" in " ".join(salida.split())
+    assert salida.index("Paso 6.") < salida.index("no se reutiliza") < salida.index("Paso 7.")
 
 
 def test_demo_veinte_hilos_comparten_cinco_conexiones_sin_fugas(demo):

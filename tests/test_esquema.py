@@ -7,12 +7,14 @@ sin estropear la base de los demás tests.
 """
 
 import logging
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import psycopg2
 import pytest
+from ayudas import problemas_de_idioma
 
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import MigracionError
@@ -67,6 +69,9 @@ def todas_las_versiones() -> list[tuple[int, str]]:
 # Los tests no suponen cuántas migraciones hay: una nueva (el siguiente DAO, una columna)
 # no debe obligar a cambiarlos.
 ULTIMA = len(leer_migraciones())
+# La columna que añaden los tests de migraciones nuevas: ninguna migración del proyecto la
+# crea (telefono, la del ejercicio 3, sí puede existir).
+COLUMNA_DEL_TEST = "columna_del_test"
 
 
 def tablas() -> list[str]:
@@ -78,6 +83,16 @@ def tablas() -> list[str]:
 
 def columnas(tabla: str) -> list[tuple]:
     return consultar(_COLUMNAS, (tabla,))
+
+
+def columnas_fijadas(tabla: str, *nombres: str) -> list[tuple]:
+    """Nombre, tipo, longitud y si admite NULL de esas columnas de la tabla, en ese orden.
+
+    Solo las que el test fija: otras columnas, añadidas por una migración posterior (la
+    del ejercicio 3, la de un DAO nuevo), no lo hacen fallar.
+    """
+    por_nombre = {fila[0]: fila for fila in columnas(tabla)}
+    return [por_nombre[nombre][:4] if nombre in por_nombre else (nombre,) for nombre in nombres]
 
 
 def copiar_migraciones(destino: Path, hasta: int | None = None, **nuevas: str) -> Path:
@@ -105,28 +120,26 @@ def test_desde_una_base_vacia_aplica_cada_migracion_y_las_apunta(base_nueva):
 def test_la_tabla_usuario_tiene_las_columnas_fijadas(base_nueva):
     crear_esquema()
 
-    usuario = columnas("usuario")
-    assert [fila[:4] for fila in usuario] == [
+    assert columnas_fijadas("usuario", "id_usuario", "username", "password") == [
         ("id_usuario", "integer", None, "NO"),
         ("username", "character varying", 50, "NO"),
         ("password", "character varying", 255, "NO"),
     ]
     # SERIAL: el id sale de una secuencia propia de la columna.
-    assert usuario[0][4].startswith("nextval('usuario_id_usuario_seq'")
+    assert columnas("usuario")[0][4].startswith("nextval('usuario_id_usuario_seq'")
     assert consultar(_RESTRICCIONES, ("usuario",)) == [("p", ["id_usuario"]), ("u", ["username"])]
 
 
 def test_la_tabla_persona_es_la_de_la_issue(base_nueva):
     crear_esquema()
 
-    persona = columnas("persona")
-    assert [fila[:4] for fila in persona] == [
+    assert columnas_fijadas("persona", "id_persona", "nombre", "apellido", "email") == [
         ("id_persona", "integer", None, "NO"),
         ("nombre", "character varying", 50, "NO"),
         ("apellido", "character varying", 50, "NO"),
         ("email", "character varying", 100, "NO"),
     ]
-    assert persona[0][4].startswith("nextval('persona_id_persona_seq'")
+    assert columnas("persona")[0][4].startswith("nextval('persona_id_persona_seq'")
     assert consultar(_RESTRICCIONES, ("persona",)) == [("p", ["id_persona"]), ("u", ["email"])]
 
 
@@ -188,16 +201,17 @@ def test_de_la_version_anterior_a_la_ultima_sin_perder_datos(base_nueva, tmp_pat
 def test_una_columna_nueva_en_una_migracion_nueva_se_aplica_al_arrancar(base_nueva, tmp_path):
     crear_esquema()
     ejecutar("INSERT INTO persona (nombre, apellido, email) VALUES ('Ana', 'Pérez', 'a@b.es')")
-    nueva = f"{ULTIMA + 1:03d}_persona_telefono"
-    con_telefono = copiar_migraciones(
-        tmp_path / "con_telefono",
-        **{nueva: "ALTER TABLE persona ADD COLUMN telefono VARCHAR(20);"},
+    # Una columna que solo añade este test: la del ejercicio 3 (telefono) puede estar ya.
+    nueva = f"{ULTIMA + 1:03d}_persona_{COLUMNA_DEL_TEST}"
+    con_columna = copiar_migraciones(
+        tmp_path / "con_columna",
+        **{nueva: f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} VARCHAR(20);"},
     )
 
-    assert crear_esquema(con_telefono) == ULTIMA + 1
+    assert crear_esquema(con_columna) == ULTIMA + 1
 
-    assert [fila[0] for fila in columnas("persona")][-1] == "telefono"
-    assert consultar("SELECT nombre, telefono FROM persona") == [("Ana", None)]
+    assert [fila[0] for fila in columnas("persona")][-1] == COLUMNA_DEL_TEST
+    assert consultar(f"SELECT nombre, {COLUMNA_DEL_TEST} FROM persona") == [("Ana", None)]
     assert versiones()[-1] == (ULTIMA + 1, f"{nueva}.sql")
 
 
@@ -208,10 +222,8 @@ def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior
     base_nueva, tmp_path
 ):
     rota = f"{ULTIMA + 1:03d}_rota"
-    directorio = copiar_migraciones(
-        tmp_path / "rota",
-        **{rota: "ALTER TABLE persona ADD COLUMN telefono TEXT;\nSELECT * FROM no_existe;"},
-    )
+    sql = f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} TEXT;\nSELECT * FROM no_existe;"
+    directorio = copiar_migraciones(tmp_path / "rota", **{rota: sql})
 
     for _intento in range(2):  # y la segunda vez, igual: no quedó nada a medias
         with pytest.raises(MigracionError) as error:
@@ -219,10 +231,42 @@ def test_una_migracion_que_falla_se_nombra_y_deja_la_base_en_la_version_anterior
 
         mensaje = str(error.value)
         assert f"La migración {rota}.sql falló" in mensaje
-        assert "no_existe" in mensaje
+        assert re.search(r"«[^»\n]*no_existe[^»\n]*»", mensaje)  # PostgreSQL, citado en una línea
         assert f"La base sigue en la versión {ULTIMA}" in mensaje
         assert versiones() == todas_las_versiones()
-        assert "telefono" not in [fila[0] for fila in columnas("persona")]
+        assert COLUMNA_DEL_TEST not in [fila[0] for fila in columnas("persona")]
+
+
+def test_una_columna_not_null_en_una_tabla_con_filas_se_explica_en_espanol_y_el_original_va_al_log(
+    base_nueva, tmp_path, caplog
+):
+    crear_esquema()
+    ejecutar("INSERT INTO persona (nombre, apellido, email) VALUES ('Ana', 'Pérez', 'a@b.es')")
+    nueva = f"{ULTIMA + 1:03d}_persona_{COLUMNA_DEL_TEST}"
+    directorio = copiar_migraciones(
+        tmp_path / "not_null",
+        **{nueva: f"ALTER TABLE persona ADD COLUMN {COLUMNA_DEL_TEST} VARCHAR(20) NOT NULL;"},
+    )
+
+    with (
+        caplog.at_level(logging.INFO, logger="acceso_datos"),
+        pytest.raises(MigracionError) as error,
+    ):
+        crear_esquema(directorio)
+
+    mensaje = str(error.value)
+    original = str(error.value.__cause__).strip()  # lo que dijo PostgreSQL, en su idioma
+    assert mensaje.startswith(f"La migración {nueva}.sql falló y no se aplicó: ")
+    assert f"la columna {COLUMNA_DEL_TEST} de la tabla persona" in mensaje
+    assert "DEFAULT" in mensaje  # y qué hacer
+    assert original not in mensaje
+    assert problemas_de_idioma(mensaje) == []
+    assert (error.value.archivo, error.value.motivo) == (
+        f"{nueva}.sql",
+        mensaje.split(": ", 1)[1].split("\n")[0],
+    )
+    assert original in caplog.text
+    assert versiones() == todas_las_versiones()
 
 
 @pytest.mark.parametrize(
@@ -257,7 +301,9 @@ def test_editar_una_migracion_ya_aplicada_avisa_de_que_no_se_aplicara(base_nueva
     editadas = copiar_migraciones(tmp_path / "editadas")
     archivo = editadas / "002_persona.sql"
     archivo.write_text(
-        archivo.read_text(encoding="utf-8").replace("email", "telefono VARCHAR(20),\n    email"),
+        archivo.read_text(encoding="utf-8").replace(
+            "email", f"{COLUMNA_DEL_TEST} VARCHAR(20),\n    email"
+        ),
         encoding="utf-8",
     )
 

@@ -178,7 +178,7 @@ def test_en_personas_la_entrada_mala_se_explica_y_no_cambia_nada():
     pasos = [
         (["7"], ""),
         (["9"], "Opción no válida: '9'. Escriba un número del 0 al 4."),
-        (["2", "   ", "Pérez", "otra@ejemplo.com"], "Dato no válido: El campo nombre no puede"),
+        (["2", "   "], "Dato no válido: El campo nombre no puede"),  # sin más preguntas
         (["2", "Eva", "Ruiz", "eva ruiz@x.es"], f"El campo {CORREO} no puede contener espacios"),
         (["2", "Eva", "Ruiz", "sin-arroba"], f"El campo {CORREO} debe tener la forma nombre@"),
         (
@@ -197,6 +197,48 @@ def test_en_personas_la_entrada_mala_se_explica_y_no_cambia_nada():
     resultado = ejecutar_menu(guion(pasos))
 
     comprobar_pasos(pasos, resultado)
+    assert PersonaDAO.seleccionar() == antes
+
+
+@pytest.mark.parametrize(
+    ("lineas", "error", "no_preguntada"),
+    [
+        pytest.param(
+            ["2", "   "], "El campo nombre no puede estar en blanco.", "Apellido", id="nombre"
+        ),
+        pytest.param(
+            ["2", "Eva", ""], "El campo apellido no puede estar en blanco.", "Correo", id="apellido"
+        ),
+        pytest.param(
+            ["3", "1", "x" * 51],
+            "El campo nombre tiene 51 caracteres",
+            "Nuevo apellido",
+            id="modificar",
+        ),
+        pytest.param(
+            ["3", "1", "", " "],
+            "El campo apellido no puede estar en blanco.",
+            "Nuevo correo",
+            id="modificar_apellido",
+        ),
+    ],
+)
+def test_en_personas_cada_dato_se_valida_al_escribirlo(lineas, error, no_preguntada):
+    PersonaDAO.insertar(Persona(None, "Ana", "Pérez", "ana@ejemplo.com"))
+    antes = PersonaDAO.seleccionar()
+    # Como en el menú de usuarios: lo siguiente que se escribe es una opción del submenú,
+    # no la respuesta a otra pregunta.
+    pasos = [
+        (["7"], ""),
+        (lineas, f"Dato no válido: {error}"),
+        (["1"], "     1  Ana Pérez <ana@ejemplo.com>\nTotal: 1 persona."),
+        (["0"], ""),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert no_preguntada not in respuestas(resultado.salida)[1]
     assert PersonaDAO.seleccionar() == antes
 
 
@@ -266,7 +308,8 @@ def test_entrada_mala_se_explica_y_la_tabla_solo_cambia_en_lo_agregado_a_proposi
     agregar("bruno", "clave-de-bruno")
     antes = filas_de_la_tabla()
     pasos = [
-        (["9"], "Opción no válida: '9'. Escriba un número del 0 al 7."),
+        # Cuántas opciones hay no es cosa de este test: un submenú nuevo añade una.
+        (["99"], "Opción no válida: '99'. Escriba un número del 0 al "),
         (["hola"], "Opción no válida: 'hola'."),
         ([""], "Opción no válida: ''."),
         (["3", "abc"], "El id debe ser un número entero positivo (escribió 'abc')."),
@@ -357,20 +400,40 @@ def test_fin_de_entrada_a_mitad_sale_con_0_sin_dejar_nada_a_medias(entrada):
     assert filas_de_la_tabla() == antes
 
 
-def test_estado_del_pool_muestra_los_cinco_contadores():
+def test_estado_del_pool_dice_en_palabras_las_conexiones_abiertas_libres_y_en_uso():
     entorno = {**os.environ, "DB_POOL_MIN": "2", "DB_POOL_MAX": "4"}
 
     resultado = ejecutar_menu("6\n0\n", entorno)
 
     estado = respuestas(resultado.salida)[0]
+    assert estado.startswith(
+        "Conexiones con la base de datos: 2 abiertas "
+        "(el pool mantiene al menos 2 y abre hasta 4).\n"
+    )
     contadores = dict(re.findall(r"^(\w+(?: \w+)?) +(\d+)  \S", estado, re.MULTILINE))
-    assert contadores == {
-        "mínimo": "2",
-        "máximo": "4",
-        "en uso": "0",
-        "libres": "2",
-        "esperando": "0",
-    }
+    assert contadores == {"libres": "2", "en uso": "0"}
+    # Sin código (Conexion.estadisticas()) ni hilos que esperan: el menú es de un solo hilo.
+    assert "Conexion." not in estado and "estadisticas" not in estado
+    assert "esperando" not in estado and "hilo" not in estado
+    assert problemas_de_idioma(estado) == []
+
+
+def test_el_listado_explica_los_ids_que_faltan_solo_si_faltan():
+    pasos = [
+        (["2", "ana", "clave-de-ana"], "Usuario agregado con id 1."),
+        (["1"], "     1  ana\nTotal: 1 usuario.\n"),
+        (["2", "ana", "clave-de-ana"], "Ya existe un usuario con nombre de usuario 'ana'."),
+        (["2", "bea", "clave-de-bea"], "Usuario agregado con id 3."),  # el 2 lo gastó el fallo
+        (
+            ["1"],
+            "     1  ana\n     3  bea\nTotal: 2 usuarios.\nLos ids que faltan no se reutilizan",
+        ),
+    ]
+
+    resultado = ejecutar_menu(guion(pasos))
+
+    comprobar_pasos(pasos, resultado)
+    assert "ids" not in respuestas(resultado.salida)[1]
 
 
 def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):

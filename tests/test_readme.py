@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from ayudas import RAIZ
+from menu_en_proceso import ESPERA, ORDEN
 
 README = RAIZ / "README.md"
 DOCUMENTOS = [
@@ -76,13 +77,67 @@ def test_cada_orden_make_del_readme_existe():
             assert orden in objetivos, f"{documento.name}: make {orden}"
 
 
-def test_el_ejemplo_de_python_del_readme_funciona_en_una_base_nueva(base_nueva):
+def ejecutar_el_ejemplo() -> subprocess.CompletedProcess:
+    """El primer ejemplo de Python del README, el de arriba, en otro proceso."""
     texto = README.read_text(encoding="utf-8")
-    ejemplo = re.search(r"```python\n(.*?)```", texto, re.DOTALL)[1]  # el primero, arriba
-
-    resultado = subprocess.run(
+    ejemplo = re.search(r"```python\n(.*?)```", texto, re.DOTALL)[1]
+    return subprocess.run(
         [sys.executable, "-c", ejemplo], cwd=RAIZ, capture_output=True, text=True, timeout=60
     )
 
+
+def test_el_ejemplo_de_python_del_readme_es_de_usuarios_y_funciona_en_una_base_nueva(base_nueva):
+    resultado = ejecutar_el_ejemplo()
+
     assert resultado.returncode == 0, resultado.stderr
-    assert "Persona(id_persona=1, nombre='Ana', apellido='Pérez'" in resultado.stdout
+    # El laboratorio es de usuarios: su primer ejemplo, también.
+    assert "[Usuario(id_usuario=1, username='bea')]" in resultado.stdout
+
+
+# Lo que el menú pregunta; en la sesión del README, la respuesta va detrás, en la misma línea
+# (salvo la contraseña, que no se ve).
+_PREGUNTAS = re.compile(
+    r"(?:Opción|Nombre de usuario|Contraseña \([^)]*\)|Id del usuario a eliminar"
+    r"|¿Confirma\? \(s/n\)|Nombre|Apellido|Correo electrónico): ?"
+)
+
+
+def sesion_del_readme() -> tuple[str, list[str]]:
+    """Lo que se escribe en la sesión de ejemplo del README (las contraseñas no se ven: una
+    buena, o una mala si la línea siguiente dice que no vale) y las líneas que contesta el
+    menú, desde el menú principal."""
+    texto = README.read_text(encoding="utf-8")
+    sesion = re.search(r"```text\n\$ make run\n(.*?)```", texto, re.DOTALL)[1].splitlines()
+    sesion = sesion[sesion.index("--- Usuarios ---") :]
+    entrada, contestado = [], []
+    for numero, linea in enumerate(sesion):
+        if linea.startswith("Contraseña"):
+            mala = "incorrectos" in sesion[numero + 1]
+            entrada.append("clave-que-no-es" if mala else "clave-de-la-sesion")
+        elif _PREGUNTAS.match(linea):  # desde el principio de la línea
+            entrada.append(linea.split(": ", 1)[1])
+        else:
+            contestado.append(linea)
+    return "".join(f"{linea}\n" for linea in entrada), contestado
+
+
+def test_la_sesion_del_readme_es_la_que_da_el_menu_y_despues_el_ejemplo_funciona(base_nueva):
+    entrada, contestado = sesion_del_readme()
+
+    menu = subprocess.run(
+        ORDEN, input=entrada, capture_output=True, text=True, cwd=RAIZ, timeout=ESPERA
+    )
+
+    assert menu.returncode == 0, menu.stdout + menu.stderr
+    # Por una tubería, lo escrito no se ve: cada pregunta queda seguida de la respuesta.
+    lineas = _PREGUNTAS.sub("\n", menu.stdout).splitlines()
+    for linea in contestado:
+        assert linea in lineas, f"el menú no dice {linea!r}"
+    # Y el ejemplo de arriba, después: sin chocar con lo que la sesión creó.
+    ejemplo = ejecutar_el_ejemplo()
+    assert ejemplo.returncode == 0, ejemplo.stderr
+    otra_vez = ejecutar_el_ejemplo()  # el README dice que la segunda vez falla, y por qué
+    assert otra_vez.returncode == 1
+    assert "RegistroDuplicadoError: Ya existe un usuario con nombre de usuario 'bea'" in (
+        otra_vez.stderr
+    )

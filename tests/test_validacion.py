@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from ayudas import problemas_de_idioma
 
 from acceso_datos.errores import DatosInvalidosError
 from acceso_datos.validacion import (
@@ -139,3 +140,21 @@ def test_importe_exacto_en_numeric_10_2_se_devuelve_como_decimal(valor):
 def test_importe_que_postgresql_no_guardaria_exacto_lanza_datos_invalidos(valor, texto):
     with pytest.raises(DatosInvalidosError, match=f"^El campo precio .*{texto}"):
         validar_decimal("precio", valor, 10, 2, minimo=Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("valor", "minimo", "texto"),
+    [
+        pytest.param(Decimal("1.999"), None, "(es 1,999)", id="redondeo"),
+        pytest.param(Decimal("-0.01"), Decimal(0), "(es -0,01)", id="negativo"),
+        pytest.param(Decimal("0.25"), Decimal("0.50"), "al menos 0,50 (es 0,25)", id="minimo"),
+        pytest.param(Decimal("1E+9"), None, "(es 1000000000)", id="exponente"),
+    ],
+)
+def test_el_mensaje_de_un_importe_lo_escribe_con_coma_decimal_y_sin_exponente(valor, minimo, texto):
+    # El mensaje acaba en pantalla (el menú lo muestra tal cual): en español, 1,999.
+    with pytest.raises(DatosInvalidosError) as error:
+        validar_decimal("precio", valor, 10, 2, minimo=minimo)
+
+    assert texto in str(error.value)
+    assert problemas_de_idioma(str(error.value)) == []

@@ -10,6 +10,7 @@ FICHA = """\
         "nombre",
         lambda n: Producto(None, f"Producto {n}", Decimal(n) + Decimal("0.99")),
         {"nombre": " ", "precio": Decimal("NaN")},
+        {"nombre": ("Café", "Té"), "precio": (Decimal("1.50"), Decimal("2.75"))},
     ),
 """
 IMPORTACIONES = """\

@@ -19,7 +19,15 @@ class Producto:
 
 def validar_producto(producto: Producto) -> tuple[str, Decimal]:
     """Nombre y precio listos para guardar; si alguno no vale, DatosInvalidosError."""
-    return (
-        validar_texto("nombre", producto.nombre, MAX_NOMBRE),
-        validar_decimal("precio", producto.precio, 10, 2, minimo=Decimal(0)),
-    )
+    return validar_nombre(producto.nombre), validar_precio(producto.precio)
+
+
+# Una por campo: el menú valida cada respuesta al escribirla, antes de la siguiente pregunta.
+def validar_nombre(nombre: object) -> str:
+    """El nombre, si vale; si no, DatosInvalidosError."""
+    return validar_texto("nombre", nombre, MAX_NOMBRE)
+
+
+def validar_precio(precio: object) -> Decimal:
+    """El precio, si cabe exacto en NUMERIC(10, 2) y no es negativo; si no, DatosInvalidosError."""
+    return validar_decimal("precio", precio, 10, 2, minimo=Decimal(0))
