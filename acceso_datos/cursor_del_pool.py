@@ -5,7 +5,7 @@ from types import TracebackType
 import psycopg2
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.conexion import Conexion, ConexionDelPool
+from acceso_datos.conexion import Conexion, ConexionDelPool, PoolConexiones
 from acceso_datos.errores import (
     ResultadoDesconocidoError,
     ServidorNoRespondeError,
@@ -26,15 +26,19 @@ class CursorDelPool:
     `with CursorDelPool() as cursor:` confirma (commit) si el bloque termina bien y
     deshace (rollback) si lanza una excepción, que siempre llega intacta a quien llama.
     Si la conexión se pierde durante el commit, lanza `ResultadoDesconocidoError`.
+    Con `pool=`, la conexión sale de ese pool (p. ej. el de las réplicas) y no del de
+    `Conexion`.
     """
 
-    def __init__(self, timeout: float | None = None):
+    def __init__(self, timeout: float | None = None, *, pool: PoolConexiones | None = None):
         self._timeout = timeout
+        self._pool = pool
         self._conexion: ConexionDelPool | None = None
         self._cursor: Cursor | None = None
 
     def __enter__(self) -> Cursor:
-        conexion = self._conexion = Conexion.obtener_conexion(self._timeout)
+        prestar = Conexion.obtener_conexion if self._pool is None else self._pool.prestar
+        conexion = self._conexion = prestar(self._timeout)
         try:
             cursor = self._cursor = conexion.cursor()
         except BaseException:
