@@ -16,6 +16,7 @@ from acceso_datos.errores import ErrorAccesoDatos, ResultadoDesconocidoError
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.menu_personas import MenuPersonas
+from acceso_datos.replicas import replicas_de
 from acceso_datos.usuario import Usuario, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
 
@@ -38,6 +39,11 @@ ESTADO_DEL_POOL = (
     ("en_uso", "en uso", "conexiones prestadas ahora mismo"),
     ("libres", "libres", "conexiones abiertas esperando a ser reutilizadas"),
     ("esperando", "esperando", "hilos esperando turno porque no queda ninguna"),
+)
+# Con réplicas, además: dónde se sirvieron las lecturas.
+LECTURAS_SERVIDAS = (
+    ("en_replica", "réplica", "lecturas servidas en una réplica al día"),
+    ("en_primario", "primario", "lecturas servidas en el primario (ninguna réplica al día)"),
 )
 
 
@@ -133,11 +139,17 @@ class MenuAppUsuario:
             print(f"Credenciales válidas: bienvenido, {usuario.username}.")
 
     def estado_del_pool(self) -> None:
-        """Opción 6: los contadores del pool, explicados."""
+        """Opción 6: los contadores del pool (y, con réplicas, los del de las lecturas)."""
         datos = Conexion.estadisticas()
         print("Pool de conexiones (Conexion.estadisticas()):")
         for clave, nombre, explicacion in ESTADO_DEL_POOL:
             print(f"{nombre:<10} {datos[clave]:>3}  {explicacion}")
+        replicas = replicas_de(Conexion.obtener_pool())
+        if replicas is not None:
+            datos = replicas.estadisticas()
+            print("Pool de las réplicas, para las lecturas (DB_REPLICAS):")
+            for clave, nombre, explicacion in ESTADO_DEL_POOL + LECTURAS_SERVIDAS:
+                print(f"{nombre:<10} {datos[clave]:>3}  {explicacion}")
 
     @staticmethod
     def _buscar(id_usuario: int | None) -> Usuario | None:

@@ -373,6 +373,29 @@ def test_estado_del_pool_muestra_los_cinco_contadores():
     }
 
 
+def test_con_replicas_el_estado_del_pool_muestra_tambien_el_de_las_lecturas():
+    # Basta con configurarlas: el pool de las réplicas no conecta hasta la primera lectura.
+    replica = f"{os.environ['DB_HOST']}:{os.environ['DB_PORT']}"
+    entorno = {**os.environ, "DB_REPLICAS": replica, "DB_REPLICAS_POOL_MAX": "3"}
+
+    resultado = ejecutar_menu("6\n0\n", entorno)
+
+    estado = respuestas(resultado.salida)[0]
+    primario, replicas = estado.split("Pool de las réplicas, para las lecturas (DB_REPLICAS):")
+    contadores = dict(re.findall(r"^(\w+(?: \w+)?) +(\d+)  \S", replicas, re.MULTILINE))
+    assert "Pool de conexiones" in primario
+    assert contadores == {
+        "mínimo": "0",
+        "máximo": "3",
+        "en uso": "0",
+        "libres": "0",
+        "esperando": "0",
+        "réplica": "0",
+        "primario": "0",
+    }
+    assert problemas_de_idioma(estado) == []
+
+
 def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):
     log = tmp_path / "menu.log"
     unica = uuid.uuid4().hex
