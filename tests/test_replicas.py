@@ -17,9 +17,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from ayudas import directorio_fuera_de_pytest
 from proxy_tcp import ProxyTCP
-from servidores_locales import ServidorLocal, esperar_hasta
 
 from acceso_datos import replicas as modulo_replicas
 from acceso_datos.conexion import Conexion
@@ -30,6 +28,12 @@ from acceso_datos.esquema import crear_esquema
 from acceso_datos.persona import Persona
 from acceso_datos.persona_dao import PersonaDAO
 from acceso_datos.replicas import Replicas, replicas_de
+from benchmarks.servidores_locales import (
+    ServidorLocal,
+    esperar_hasta,
+    primario_y_replica,
+    replicando,
+)
 
 PRUEBAS = 1000  # escrituras seguidas de su lectura, con la réplica RETRASO s por detrás
 RETRASO = 0.2
@@ -55,28 +59,17 @@ class Par:
         esperar_hasta(self.replica_aplico_todo, COTA, "que la réplica aplique lo escrito")
 
     def replicando(self) -> bool:
-        return self.primario.consultar("SELECT state FROM pg_stat_replication") == [("streaming",)]
+        return replicando(self.primario)
 
 
 @pytest.fixture(scope="module")
 def par():
     """Un primario y su réplica asíncrona, con el proxy TCP delante de la réplica."""
     with (
-        directorio_fuera_de_pytest("primario") as carpeta_primario,
-        directorio_fuera_de_pytest("replica") as carpeta_replica,
+        primario_y_replica() as (primario, replica),
+        ProxyTCP("127.0.0.1", replica.puerto) as proxy,
     ):
-        primario = ServidorLocal.nuevo(carpeta_primario)
-        replica = ServidorLocal(carpeta_replica / "datos")  # aún sin datos: para limpiar
-        try:
-            primario.arrancar()
-            replica = primario.standby(carpeta_replica)
-            with ProxyTCP("127.0.0.1", replica.puerto) as proxy:
-                par = Par(primario, replica, proxy)
-                esperar_hasta(par.replicando, COTA, "que la réplica replique")
-                yield par
-        finally:
-            replica.parar_si_sigue()
-            primario.parar_si_sigue()
+        yield Par(primario, replica, proxy)
 
 
 @pytest.fixture
