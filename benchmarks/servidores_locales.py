@@ -150,6 +150,13 @@ class ServidorLocal:
         _PG_CTL(list(argumentos), pgdata=self.directorio, user=USUARIO_DEL_SISTEMA, timeout=ESPERA)
 
 
+def aplico_todo(primario: ServidorLocal, replica: ServidorLocal) -> bool:
+    """¿Ya aplicó `replica` todo lo que `primario` tiene escrito ahora?"""
+    ((escrito,),) = primario.consultar("SELECT pg_current_wal_insert_lsn()")
+    aplicado = replica.consultar("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (escrito,))
+    return aplicado == [(True,)]
+
+
 def replicando(primario: ServidorLocal) -> bool:
     """¿Tiene `primario` un standby conectado que ya recibe su WAL?"""
     return primario.consultar("SELECT state FROM pg_stat_replication") == [("streaming",)]

@@ -24,7 +24,9 @@ from benchmarks.carga import medir_ronda
 from benchmarks.informe import numero
 from benchmarks.pgbouncer import buscar_pgbouncer
 
-# Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso).
+# Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso). Y
+# 3 procesos × 2 hilos que piden 6 conexiones a un servidor que, con la del observador, no
+# admite más que 6: directos, alguno tiene que fallar.
 DIMINUTO = Parametros(
     usuarios=50,
     filas_recorrido=300,
@@ -38,6 +40,11 @@ DIMINUTO = Parametros(
     hilos_por_proceso=2,
     rondas_procesos=1,
     duracion_procesos=0.05,
+    procesos_sin_huecos=3,
+    hilos_sin_huecos=2,
+    max_connections=6,
+    procesos_replicas=1,
+    hilos_replicas=2,
 )
 
 
@@ -71,6 +78,7 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         "4. Coste de las",
         "5. Lo que cuesta esperar",
         "6. Varios procesos",
+        "7. Lecturas en réplicas",
         "Objetivos",
     )
     for titulo in titulos:
@@ -79,6 +87,10 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
     for nombre in v.nombres().values():
         assert f"| {nombre} |" in markdown
         assert nombre in consola.out
+    assert "**Más clientes que conexiones.**" in markdown
+    assert "contra max_connections=6" in consola.out
+    assert "| el primario y su réplica (DB_REPLICAS) |" in markdown
+    assert "lecturas servidas en la réplica, solo lecturas" in markdown
     # Con 6 hilos: por qué no se midió la conexión por hilo, y los hilos que no operaron.
     assert "| — | — | solo hasta 5 hilos (una conexión por hilo) |" in markdown
     assert "de 6 hilos sin ninguna operación" in markdown
@@ -147,6 +159,26 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
     else:
         assert pgbouncer.omitida is None and pgbouncer.rondas[0].hechas > 0
         assert pgbouncer.rechazadas == 0
+
+    # Más clientes que conexiones: directos, fallan con 53300; a través de PgBouncer, no.
+    sin_huecos = resultados.sin_huecos
+    assert sin_huecos.celdas["directo"].rondas[0].hechas > 0
+    assert sin_huecos.errores_53300["directo"] > 0
+    assert sin_huecos.errores_53300["directo"] == sin_huecos.celdas["directo"].rechazadas
+    if buscar_pgbouncer() is None:
+        assert "falta pgbouncer" in sin_huecos.celdas["pgbouncer"].omitida
+    else:
+        assert sin_huecos.celdas["pgbouncer"].rondas[0].hechas > 0
+        assert sin_huecos.celdas["pgbouncer"].rechazadas == 0
+        assert 0 < sin_huecos.conexiones["pgbouncer"] <= sin_huecos.pool_de_pgbouncer
+    # Lecturas en réplicas: las dos formas operan con las dos cargas; sin réplicas no se
+    # cuenta nada, y con ellas las lecturas se sirven en la réplica salvo tras escribir.
+    lecturas = resultados.lecturas
+    for carga, celdas in lecturas.celdas.items():
+        assert all(celda.rondas[0].hechas > 0 for celda in celdas.values()), carga
+        assert all(celda.rechazadas == 0 for celda in celdas.values()), carga
+    assert lecturas.servidas["lecturas"]["en_replica"] > 0
+    assert lecturas.servidas["mezcla"]["en_primario"] > 0
 
     password = resultados.password
     assert (password.coste.n, password.coste.p) == (1024, 1)  # el de los tests

@@ -30,6 +30,7 @@ from acceso_datos.persona_dao import PersonaDAO
 from acceso_datos.replicas import Replicas, replicas_de
 from benchmarks.servidores_locales import (
     ServidorLocal,
+    aplico_todo,
     esperar_hasta,
     primario_y_replica,
     replicando,
@@ -48,15 +49,12 @@ class Par:
     replica: ServidorLocal
     proxy: ProxyTCP  # delante de la réplica, para congelarla
 
-    def replica_aplico_todo(self) -> bool:
-        """¿Ya aplicó la réplica todo lo que el primario tiene escrito ahora?"""
-        (escrito,) = self.primario.consultar("SELECT pg_current_wal_insert_lsn()")[0]
-        return self.replica.consultar(
-            "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (escrito,)
-        ) == [(True,)]
-
     def esperar_a_la_replica(self) -> None:
-        esperar_hasta(self.replica_aplico_todo, COTA, "que la réplica aplique lo escrito")
+        esperar_hasta(
+            lambda: aplico_todo(self.primario, self.replica),
+            COTA,
+            "que la réplica aplique lo escrito",
+        )
 
     def replicando(self) -> bool:
         return replicando(self.primario)
