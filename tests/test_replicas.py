@@ -25,6 +25,7 @@ from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.dao_base import consultar, recorrer
 from acceso_datos.errores import ConexionError, ResultadoDesconocidoError
 from acceso_datos.esquema import crear_esquema
+from acceso_datos.formato import segundos
 from acceso_datos.persona import Persona
 from acceso_datos.persona_dao import PersonaDAO
 from acceso_datos.replicas import Replicas, replicas_de
@@ -225,9 +226,9 @@ def test_leer_lo_propio_justo_despues_de_escribirlo_nunca_da_una_lectura_atrasad
     datos = _replicas().estadisticas()
     print(
         f"\nleer lo propio: {PRUEBAS} escrituras seguidas de su lectura con la réplica "
-        f"{RETRASO} s por detrás: {atrasadas} lecturas atrasadas (leyendo en la réplica sin "
-        f"más, {en_la_replica_sin_mas}); {datos['en_replica']} servidas en la réplica y "
-        f"{datos['en_primario']} en el primario"
+        f"{segundos(RETRASO)} por detrás: {atrasadas} lecturas atrasadas (leyendo en la "
+        f"réplica sin más, {en_la_replica_sin_mas}); {datos['en_replica']} servidas en la "
+        f"réplica y {datos['en_primario']} en el primario"
     )
     assert atrasadas == 0
     # El control: la réplica de verdad iba por detrás, así que el test podía fallar.
@@ -249,12 +250,15 @@ def test_lo_que_escribe_un_hilo_lo_ve_la_lectura_de_otro_que_empieza_despues(par
     par.replica.retrasar_la_aplicacion(RETRASO)
     apuntar()
     escritas: queue.Queue[Persona | None] = queue.Queue()
-    atrasadas = []
+    atrasadas, en_la_replica_sin_mas = [], []
+    directa = par.replica.conectar()
 
     def leer() -> None:
         while (persona := escritas.get(timeout=COTA)) is not None:
             if PersonaDAO.buscar_por_id(persona.id_persona) != persona:
                 atrasadas.append(persona.id_persona)
+            if _email_en(directa, persona.id_persona) != persona.email:
+                en_la_replica_sin_mas.append(persona.id_persona)
 
     lector = threading.Thread(target=leer)
     lector.start()
@@ -266,24 +270,32 @@ def test_lo_que_escribe_un_hilo_lo_ve_la_lectura_de_otro_que_empieza_despues(par
     finally:
         escritas.put(None)
         lector.join(COTA)
+        directa.close()
 
     assert not lector.is_alive()
     assert atrasadas == []
+    assert en_la_replica_sin_mas  # el control: en la réplica, sin más, faltaban
 
 
 def test_lo_escrito_en_una_transaccion_de_quien_llama_se_lee_al_confirmarla(par, apuntar):
     par.replica.retrasar_la_aplicacion(RETRASO)
     apuntar()
-    atrasadas = 0
-    for numero in range(50):
-        persona = _nueva(numero)
-        with CursorDelPool() as cursor:
-            PersonaDAO.insertar(persona, cursor=cursor)
-        atrasadas += PersonaDAO.buscar_por_id(persona.id_persona) != persona
-        # iterar() también es una lectura: la nueva tiene que estar.
-        atrasadas += persona.email not in {p.email for p in PersonaDAO.iterar(tamano_lote=7)}
+    atrasadas = en_la_replica_sin_mas = 0
+    directa = par.replica.conectar()
+    try:
+        for numero in range(50):
+            persona = _nueva(numero)
+            with CursorDelPool() as cursor:
+                PersonaDAO.insertar(persona, cursor=cursor)
+            atrasadas += PersonaDAO.buscar_por_id(persona.id_persona) != persona
+            # iterar() también es una lectura: la nueva tiene que estar.
+            atrasadas += persona.email not in {p.email for p in PersonaDAO.iterar(tamano_lote=7)}
+            en_la_replica_sin_mas += _email_en(directa, persona.id_persona) != persona.email
+    finally:
+        directa.close()
 
     assert atrasadas == 0
+    assert en_la_replica_sin_mas > 0  # el control: la réplica iba por detrás
     assert PersonaDAO.contar() == 50
 
 
