@@ -199,6 +199,8 @@ def test_hilos_que_leen_a_la_vez_por_primera_vez_comparten_un_solo_pool_de_repli
 
     assert len(vistas) == 8
     assert len({id(replicas) for replicas in vistas}) == 1
+    # Quien llega a crearlas cuando otro ya lo hizo se lleva las mismas.
+    assert modulo_replicas._crear(primario) is vistas[0]
 
 
 # --- leer lo propio ---------------------------------------------------------------------
@@ -555,3 +557,7 @@ def test_recorrer_lee_en_la_replica():
         COTA,
         "que recorrer() lea en la réplica",
     )
+    servidas = _replicas().estadisticas()["en_replica"]
+
+    assert list(PersonaDAO.iterar()) == []  # sin filas, también en la réplica
+    assert _replicas().estadisticas()["en_replica"] == servidas + 1
