@@ -148,10 +148,13 @@ def test_demo_con_configuracion_no_valida_lo_explica_sin_traza_y_sale_con_estado
 def test_ctrl_c_durante_la_demo_sale_sin_traza_y_con_estado_1(tmp_path):
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         pytest.skip("quien lanzó pytest ignora SIGINT, y la demo lo heredaría")
+    # La demo escribe en una tubería: sin PYTHONUNBUFFERED, Python guarda su salida y el texto
+    # que se espera llega al terminar (en un entorno limpio, `env -i`, el test fallaba).
+    entorno = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(tmp_path / "errores.txt", "wb") as errores:
         proceso = subprocess.Popen(
             [sys.executable, "-m", "acceso_datos.demo_pool"],
-            cwd=RAIZ, env=os.environ, stdout=subprocess.PIPE, stderr=errores,
+            cwd=RAIZ, env=entorno, stdout=subprocess.PIPE, stderr=errores,
         )  # fmt: skip
     try:
         demo = Conversacion(proceso.stdout.fileno(), escritura=-1)  # la demo no lee nada
