@@ -458,4 +458,15 @@ def _segundos(valores: Mapping[str, str], nombre: str, defecto: float, cero: boo
 
 def _ruta(valores: Mapping[str, str], nombre: str, defecto: Path) -> Path:
     texto = valores.get(nombre)
-    return Path(texto).expanduser().resolve() if texto else defecto
+    if not texto:
+        return defecto
+    try:
+        return Path(texto).expanduser().resolve()
+    except (ValueError, RuntimeError):
+        # Path no admite el carácter nulo (ValueError) ni ~ con un usuario que no existe
+        # (RuntimeError): el error sería de Python, en inglés, y no nombraría la variable.
+        raise ConfiguracionError(
+            f"{nombre} no es una ruta que se pueda usar: no puede llevar el carácter nulo ni "
+            f"empezar por ~ y un usuario que no existe. Escriba, por ejemplo, "
+            f"{nombre}={defecto.name}."
+        ) from None

@@ -461,6 +461,18 @@ def test_una_variable_vacia_cuenta_como_no_definida():
             {"DB_REPLICAS_POOL_MAX": "0"}, "DB_REPLICAS_POOL_MAX", "al menos 1", id="replicas-max-0"
         ),
         pytest.param(
+            {"DB_EMBEDDED_DIR": "datos\x00"},
+            "DB_EMBEDDED_DIR",
+            "no es una ruta que se pueda usar",
+            id="ruta-con-nulo",
+        ),
+        pytest.param(
+            {"LOG_FILE": "~usuario_que_no_existe_9f2c/log"},
+            "LOG_FILE",
+            "no es una ruta que se pueda usar",
+            id="ruta-de-un-usuario-que-no-existe",
+        ),
+        pytest.param(
             {"DB_REPLICAS_RETRASO_MAX": "un rato"},
             "DB_REPLICAS_RETRASO_MAX",
             "no es un número",
