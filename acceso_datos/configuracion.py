@@ -2,7 +2,8 @@
 
 Se lee cuando se crea un pool (y el coste de scrypt, en cada hash), no al importar: un test
 puede cambiar el entorno y crear otro pool. Las variables reales del entorno ganan a las
-de `.env`.
+de `.env`. Con réplicas (DB_REPLICAS o DATABASE_URL_REPLICAS), la configuración del
+primario lleva dentro la del pool de las lecturas (`replicas`).
 """
 
 import os
@@ -98,6 +99,10 @@ class Configuracion:
     log_level: str = "DEBUG"
     log_file: Path = RAIZ_PROYECTO / "acceso_datos.log"
     coste_scrypt: CosteScrypt = CosteScrypt()
+    # El pool de las lecturas en réplicas (ver replicas.py); None: todo va al primario.
+    replicas: "Configuracion | None" = None
+    # Segundos de retraso que se admiten en una réplica (DB_REPLICAS_RETRASO_MAX).
+    replicas_retraso_max: float = 5.0
 
     def parametros_conexion(self) -> dict[str, Any]:
         """Argumentos para `psycopg2.connect`, con timeout y nombre de aplicación."""
@@ -178,7 +183,7 @@ def leer_configuracion(
         raise ConfiguracionError(
             f"LOG_LEVEL='{nivel}' no es un nivel válido: use uno de {', '.join(NIVELES_LOG)}."
         )
-    return Configuracion(
+    primario = Configuracion(
         **conexion,
         directorio_embebido=_ruta(valores, "DB_EMBEDDED_DIR", RAIZ_PROYECTO / ".pgdata"),
         pool_min=pool_min,
@@ -194,6 +199,7 @@ def leer_configuracion(
         log_file=_ruta(valores, "LOG_FILE", RAIZ_PROYECTO / "acceso_datos.log"),
         coste_scrypt=_coste_scrypt(valores),
     )
+    return _con_replicas(valores, primario)
 
 
 def leer_coste_scrypt(
@@ -237,7 +243,7 @@ def _leer_destino(valores: Mapping[str, str]) -> dict[str, Any]:
     base = valores.get("DB_NAME", "test_db")
     usuario = valores.get("DB_USER", "postgres")
     if "DATABASE_URL" in valores:
-        destino = _leer_url(valores["DATABASE_URL"], base, usuario)
+        destino = _leer_url(valores["DATABASE_URL"], base, usuario, "DATABASE_URL")
     elif "DB_HOST" in valores:
         destino = _leer_db_host(valores, base, usuario)
     else:
@@ -283,7 +289,8 @@ def nombre_de_servidor(host: str, puerto: int) -> str:
     return f"{host}:{puerto}"
 
 
-def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
+def _leer_url(url: str, base: str, usuario: str, nombre: str) -> dict[str, Any]:
+    """La URL de la variable `nombre` (DATABASE_URL o DATABASE_URL_REPLICAS), en partes."""
     # El mensaje de error nunca repite la URL: puede llevar la contraseña.
     if not url.startswith(ESQUEMAS_URL):
         esquema = url.split("://", 1)[0] if "://" in url else ""
@@ -291,17 +298,17 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", esquema):
             esquema = "(ninguno)"
         raise ConfiguracionError(
-            f"DATABASE_URL tiene un esquema desconocido '{esquema}': "
+            f"{nombre} tiene un esquema desconocido '{esquema}': "
             "debe empezar por postgresql:// o postgres://."
         )
-    _rechazar_si_es_ambigua(url)
+    _rechazar_si_es_ambigua(url, nombre)
     try:
         # libpq entiende también la forma de varios servidores (h1:5432,h2:5433) y los
         # parámetros (?target_session_attrs=..., ?sslmode=...), que se le pasan tal cual.
         partes = parse_dsn(url)
     except Exception:
         raise ConfiguracionError(
-            "DATABASE_URL no se puede interpretar: use la forma "
+            f"{nombre} no se puede interpretar: use la forma "
             f"postgresql://usuario:contraseña@servidor:5432/base. {CODIFICAR_EN_URL}"
         ) from None
     host = partes.pop("host", None)
@@ -309,7 +316,7 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
     return {
         "embebido": False,
         "host": host,
-        "puerto": _puertos_de_url(partes.pop("port", "5432"), cuantos),
+        "puerto": _puertos_de_url(partes.pop("port", "5432"), cuantos, nombre),
         "base": partes.pop("dbname", base),
         "usuario": partes.pop("user", usuario),
         "password": partes.pop("password", None),
@@ -317,7 +324,74 @@ def _leer_url(url: str, base: str, usuario: str) -> dict[str, Any]:
     }
 
 
-def _rechazar_si_es_ambigua(url: str) -> None:
+def _con_replicas(valores: Mapping[str, str], primario: Configuracion) -> Configuracion:
+    """El primario con la configuración del pool de sus lecturas, si hay réplicas:
+    DATABASE_URL_REPLICAS gana a DB_REPLICAS, como DATABASE_URL a DB_HOST."""
+    pool_max = _entero(valores, "DB_REPLICAS_POOL_MAX", primario.pool_max, minimo=1)
+    retraso_max = _segundos(valores, "DB_REPLICAS_RETRASO_MAX", 5.0)
+    if "DATABASE_URL_REPLICAS" in valores:
+        nombre = "DATABASE_URL_REPLICAS"
+        destino = _leer_url(valores[nombre], primario.base, primario.usuario, nombre)
+        # Una réplica física tiene los mismos usuarios y contraseñas que su primario.
+        if destino["password"] is None and destino["usuario"] == primario.usuario:
+            destino["password"] = primario.password
+    elif "DB_REPLICAS" in valores:
+        nombre = "DB_REPLICAS"
+        destino = _leer_lista_de_replicas(valores[nombre], primario)
+    else:
+        return primario.con(replicas_retraso_max=retraso_max)
+    if primario.embebido:
+        raise ConfiguracionError(
+            f"{nombre} necesita un primario propio: configure también DB_HOST o DATABASE_URL "
+            "(el PostgreSQL embebido no tiene réplicas)."
+        )
+    opciones = destino["opciones"]
+    # Solo standby: un servidor que acepta escrituras no es una réplica (y, si es el
+    # primario, ya lo usa el otro pool). Con varias, cada conexión va a una al azar.
+    opciones.setdefault("target_session_attrs", "standby")
+    if "," in (destino["host"] or ""):
+        opciones.setdefault("load_balance_hosts", "random")
+    # Mínimo 0: crear el pool no conecta, y una réplica caída al arrancar no impide nada.
+    replicas = primario.con(**destino, pool_min=0, pool_max=pool_max)
+    return primario.con(replicas=replicas, replicas_retraso_max=retraso_max)
+
+
+# «servidor», «servidor:puerto», «[IPv6]», «[IPv6]:puerto» o una IPv6 sin corchetes ni puerto.
+_SERVIDOR_Y_PUERTO = re.compile(
+    r"\[(?P<ipv6>[^\]]+)\](?::(?P<puerto6>\d+))?|(?P<host>[^:\[\]]+)(?::(?P<puerto>\d+))?"
+    r"|(?P<solo_ipv6>[0-9A-Fa-f:]*:[0-9A-Fa-f:]*)"
+)
+
+
+def _leer_lista_de_replicas(texto: str, primario: Configuracion) -> dict[str, Any]:
+    """Las réplicas de DB_REPLICAS, con la base, el usuario, la contraseña y las opciones
+    de libpq (sslmode...) del primario; sin puerto, el del primario."""
+    defecto = primario.puerto if isinstance(primario.puerto, int) else 5432
+    hosts, puertos = [], []
+    for elemento in _lista(texto, "DB_REPLICAS", "10.0.0.3,10.0.0.4:5433"):
+        partes = _SERVIDOR_Y_PUERTO.fullmatch(elemento)
+        puerto = partes and (partes["puerto"] or partes["puerto6"])
+        if not partes or (puerto and not 1 <= int(puerto) <= 65535):
+            raise ConfiguracionError(
+                f"DB_REPLICAS tiene '{elemento}', que no es un servidor ni servidor:puerto con "
+                "un puerto entre 1 y 65535: escriba, por ejemplo, "
+                "DB_REPLICAS=10.0.0.3,10.0.0.4:5433 (una IPv6 con puerto, entre corchetes: "
+                "[::1]:5433)."
+            )
+        hosts.append(partes["host"] or partes["ipv6"] or partes["solo_ipv6"])
+        puertos.append(int(puerto) if puerto else defecto)
+    # Las opciones de elegir servidor son las del primario (read-write); las de las
+    # réplicas las pone _con_replicas.
+    propias = ("target_session_attrs", "load_balance_hosts")
+    return {
+        "embebido": False,
+        "host": ",".join(hosts),
+        "puerto": puertos[0] if len(set(puertos)) == 1 else tuple(puertos),
+        "opciones": {k: v for k, v in primario.opciones.items() if k not in propias},
+    }
+
+
+def _rechazar_si_es_ambigua(url: str, nombre: str) -> None:
     """Rechaza la URL con una @ de más, o con una / antes de su @: libpq la partiría ahí."""
     # libpq toma por usuario y contraseña lo que hay hasta la primera @ o /, y el resto por
     # servidor y base: con una @ o una / sin codificar en la contraseña, un trozo de ella
@@ -326,7 +400,7 @@ def _rechazar_si_es_ambigua(url: str) -> None:
     arrobas = resto.count("@")
     if arrobas > 1 or (arrobas == 1 and "/" in resto.split("@", 1)[0]):
         raise ConfiguracionError(
-            "DATABASE_URL tiene una @ de más o una / antes de la @ que separa la contraseña "
+            f"{nombre} tiene una @ de más o una / antes de la @ que separa la contraseña "
             "del servidor: libpq tomaría un trozo de la contraseña por el servidor o por la "
             f"base. {CODIFICAR_EN_URL}"
         )
@@ -343,18 +417,18 @@ def _lista(texto: str, nombre: str, ejemplo: str) -> list[str]:
     return elementos
 
 
-def _puertos_de_url(texto: str, servidores: int) -> int | tuple[int, ...]:
+def _puertos_de_url(texto: str, servidores: int, nombre: str) -> int | tuple[int, ...]:
     # El valor no se muestra: en una URL mal escrita, el «puerto» puede ser la contraseña.
     puertos = []
     for elemento in texto.split(","):
         elemento = elemento or "5432"  # como en libpq: un puerto vacío es el de siempre
         if not elemento.isdigit() or not 1 <= int(elemento) <= 65535:
             raise ConfiguracionError(
-                "DATABASE_URL tiene un puerto que no es un número entre 1 y 65535 (¿falta la @ "
+                f"{nombre} tiene un puerto que no es un número entre 1 y 65535 (¿falta la @ "
                 "entre la contraseña y el servidor?)."
             )
         puertos.append(int(elemento))
-    return _por_servidor(puertos, servidores, "DATABASE_URL")
+    return _por_servidor(puertos, servidores, nombre)
 
 
 def _por_servidor(puertos: list[int], servidores: int, origen: str) -> int | tuple[int, ...]:
@@ -412,9 +486,13 @@ def _ruta(valores: Mapping[str, str], nombre: str, defecto: Path) -> Path:
     texto = valores.get(nombre)
     if not texto:
         return defecto
-    if "\0" in texto:  # el sistema no admite una ruta así (y Path lanzaría ValueError)
+    try:
+        return Path(texto).expanduser().resolve()
+    except (ValueError, RuntimeError):
+        # Path no admite el carácter nulo (ValueError) ni ~ con un usuario que no existe
+        # (RuntimeError): el error sería de Python, en inglés, y no nombraría la variable.
         raise ConfiguracionError(
-            f"{nombre} tiene un carácter nulo (\\0), que ninguna ruta puede llevar: "
-            "revise ese valor en .env."
-        )
-    return Path(texto).expanduser().resolve()
+            f"{nombre} no es una ruta que se pueda usar: no puede llevar el carácter nulo ni "
+            f"empezar por ~ y un usuario que no existe. Escriba, por ejemplo, "
+            f"{nombre}={defecto.name}."
+        ) from None

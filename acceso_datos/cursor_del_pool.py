@@ -6,6 +6,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos import interrupciones
 from acceso_datos.conexion import Conexion
+from acceso_datos.pool import PoolConexiones
 
 
 class CursorDelPool:
@@ -15,15 +16,26 @@ class CursorDelPool:
     deshace (rollback) si lanza una excepción, que siempre llega intacta a quien llama.
     Si la conexión se pierde durante el commit, lanza `ResultadoDesconocidoError`; con
     `solo_lectura=True` (una transacción que no escribe) no hay nada que pueda haberse
-    guardado o no, y lo leído vale igual.
+    guardado o no, y lo leído vale igual. Con `pool=`, la conexión sale de ese pool (el de
+    las réplicas) y no del de `Conexion`.
     """
 
-    def __init__(self, timeout: float | None = None, *, solo_lectura: bool = False):
+    def __init__(
+        self,
+        timeout: float | None = None,
+        *,
+        solo_lectura: bool = False,
+        pool: PoolConexiones | None = None,
+    ):
         self._timeout = timeout
         self._solo_lectura = solo_lectura
+        self._pool = pool
 
     def __enter__(self) -> Cursor:
-        self._conexion = Conexion.obtener_conexion(self._timeout)
+        if self._pool is None:
+            self._conexion = Conexion.obtener_conexion(self._timeout)
+        else:
+            self._conexion = self._pool.prestar(self._timeout)
         try:
             self._cursor = self._conexion.cursor()
         except BaseException:

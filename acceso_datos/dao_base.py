@@ -1,17 +1,18 @@
-"""Las piezas que comparten todos los DAO: la transacción y la traducción de errores.
+"""Las piezas que comparten todos los DAO: la transacción, las lecturas y los errores.
 
 Cada DAO guarda solo su SQL (constantes con nombre) y cómo convertir una fila en su
 entidad. Lo demás está aquí, igual para todos: pedir la conexión o unirse a la
-transacción de quien llama, convertir los errores de psycopg2 en los de `errores.py` (por
-el código de error de PostgreSQL, el SQLSTATE, no por el texto) y recorrer una consulta
-por lotes.
+transacción de quien llama (`transaccion`), decidir dónde se lee (el primario o una
+réplica: `consultar`), convertir los errores de psycopg2 en los de `errores.py` (por el
+código de error de PostgreSQL, el SQLSTATE, no por el texto) y recorrer una consulta por
+lotes.
 """
 
 import itertools
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager
 from typing import Any
 
 import psycopg2
@@ -19,15 +20,23 @@ from psycopg2 import errors, sql
 from psycopg2.extensions import Diagnostics
 from psycopg2.extensions import cursor as Cursor
 
+from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import (
     ConexionError,
     DatosInvalidosError,
     ErrorAccesoDatos,
     RegistroDuplicadoError,
+    ReplicaNoDisponibleError,
     es_conexion_perdida,
 )
 from acceso_datos.logger_base import log
+from acceso_datos.replicas import (
+    anotar_escritura,
+    anotar_escritura_dudosa,
+    anotar_escritura_unida,
+    replicas_de,
+)
 from acceso_datos.validacion import MAX_BIGINT, MAX_SERIAL, etiqueta, validar_entero
 
 _CONEXION_PERDIDA = (
@@ -43,36 +52,73 @@ _CLAVE_DUPLICADA = re.compile(r"\((?P<campo>.*?)\)=\((?P<valor>.*)\)", re.DOTALL
 _numero_de_punto = itertools.count(1)
 
 
-@contextmanager
-def transaccion(
-    cursor: Cursor | None = None, entidad: str = "un registro", *, solo_lectura: bool = False
-) -> Iterator[Cursor]:
-    """El cursor para las sentencias de una llamada de un DAO.
+def consultar(
+    consulta: str, parametros: Sequence[Any] | None = None, *, cursor: Cursor | None = None
+) -> list[tuple[Any, ...]]:
+    """Las filas de una consulta que solo lee: la usan los métodos de los DAO que leen (los
+    que escriben usan `transaccion()`). Dónde se lee, la regla entera:
 
-    Sin `cursor`, abre su propia transacción con `CursorDelPool`: commit si todo va bien,
-    rollback si no. Con el cursor de quien llama, se une a su transacción dentro de un
-    SAVEPOINT: si la llamada falla, se deshace solo lo suyo y la transacción de fuera
-    sigue utilizable. Los errores de psycopg2 salen traducidos (ver `traducir_error`);
-    `entidad` («un usuario», «una persona») da nombre al registro duplicado.
+    - con `cursor=`, en la transacción de quien llama, dentro de un SAVEPOINT;
+    - sola, con réplicas (DB_REPLICAS), en una réplica al día: que ya aplicó lo que escribió
+      este proceso y no va más atrasada que DB_REPLICAS_RETRASO_MAX (ver `replicas.py`);
+    - si no hay réplicas, ninguna está al día o la réplica falla, en el primario, sin error.
     """
     try:
-        if cursor is None:
-            with CursorDelPool(solo_lectura=solo_lectura) as propio:
-                yield propio
-        else:
+        if cursor is not None:
             with _punto_de_guardado(cursor):
-                yield cursor
+                return _filas(cursor, consulta, parametros)
+        primario = Conexion.obtener_pool()
+        replicas = replicas_de(primario)
+        if replicas is not None:
+            try:
+                with replicas.cursor() as en_replica:
+                    return _filas(en_replica, consulta, parametros)
+            except ReplicaNoDisponibleError:
+                pass  # se lee en el primario
+        with CursorDelPool(pool=primario, solo_lectura=True) as propio:
+            return _filas(propio, consulta, parametros)
     except psycopg2.Error as error:
-        traducido = traducir_error(error, entidad)
+        traducido = traducir_error(error)
         if traducido is None:
             raise
         raise traducido from error
 
 
-def lectura(cursor: Cursor | None = None) -> AbstractContextManager[Cursor]:
-    """Como `transaccion()`, para una llamada que solo lee: si la conexión se pierde al
-    confirmar, lo leído vale igual (no había nada que guardar)."""
-    return transaccion(cursor, solo_lectura=True)
+@contextmanager
+def transaccion(
+    cursor: Cursor | None = None, entidad: str = "un registro", *, solo_lectura: bool = False
+) -> Iterator[Cursor]:
+    """El cursor para las sentencias de una llamada de un DAO que escribe (o, con
+    `solo_lectura`, que lee en el primario y nada más: ver `CursorDelPool`).
+
+    Sin `cursor`, abre su propia transacción en el primario con `CursorDelPool`: commit si
+    todo va bien, rollback si no; con réplicas, tras el commit anota hasta dónde llega el
+    WAL del primario, para que las lecturas que sigan lo vean (ver `replicas.py`). Con el
+    cursor de quien llama, se une a su transacción dentro de un SAVEPOINT: si la llamada
+    falla, se deshace solo lo suyo y la transacción de fuera sigue utilizable. Los errores
+    de psycopg2 salen traducidos (ver `traducir_error`); `entidad` («un usuario», «una
+    persona») da nombre al registro duplicado.
+    """
+    try:
+        if cursor is not None:
+            with _punto_de_guardado(cursor):
+                yield cursor
+            anotar_escritura_unida(cursor)
+            return
+        primario = Conexion.obtener_pool()
+        try:
+            with CursorDelPool(pool=primario, solo_lectura=solo_lectura) as propio:
+                yield propio
+        except BaseException as error:
+            anotar_escritura_dudosa(error)  # un commit en duda pudo guardarse
+            raise
+        if primario.configuracion.replicas is not None and not solo_lectura:
+            anotar_escritura(primario)
+    except psycopg2.Error as error:
+        traducido = traducir_error(error, entidad)
+        if traducido is None:
+            raise
+        raise traducido from error
 
 
 def traducir_error(error: psycopg2.Error, entidad: str = "un registro") -> ErrorAccesoDatos | None:
@@ -110,7 +156,9 @@ def recorrer(
 ) -> Iterator[tuple[Any, ...]]:
     """Las filas de `consulta`, pedidas al servidor de `tamano_lote` en `tamano_lote`: la
     memoria no crece con la tabla. Valida `tamano_lote` al llamarla; la conexión se pide
-    al empezar a recorrer y vuelve al pool al acabar, al abandonar o si algo falla."""
+    al empezar a recorrer y vuelve al pool al acabar, al abandonar o si algo falla. Es una
+    lectura: va donde diga la regla de `consultar` (si la réplica falla con filas ya
+    entregadas, ya no se puede repetir en el primario: ReplicaNoDisponibleError)."""
     validar_entero("tamano_lote", tamano_lote, minimo=1, maximo=MAX_SERIAL)
     return _filas_por_lotes(consulta, tamano_lote, cursor)
 
@@ -131,25 +179,65 @@ def validar_pagina(limite: object, desplazamiento: object) -> tuple[int, int]:
     )
 
 
+def _filas(
+    cursor: Cursor, consulta: str, parametros: Sequence[Any] | None
+) -> list[tuple[Any, ...]]:
+    cursor.execute(consulta, parametros)
+    return cursor.fetchall()
+
+
 def _filas_por_lotes(
     consulta: str, tamano_lote: int, cursor: Cursor | None
 ) -> Iterator[tuple[Any, ...]]:
+    # Las mismas tres salidas que en consultar().
+    try:
+        if cursor is not None:
+            yield from _por_lotes(_punto_de_guardado(cursor), consulta, tamano_lote)
+            return
+        primario = Conexion.obtener_pool()
+        replicas = replicas_de(primario)
+        if replicas is not None:
+            en_replica = replicas.cursor(transaccion=True)
+            with closing(_por_lotes(en_replica, consulta, tamano_lote)) as lotes:
+                try:
+                    # Hasta la primera fila, lo que falle se repite en el primario.
+                    primera = next(lotes, None)
+                except ReplicaNoDisponibleError:
+                    pass
+                else:
+                    if primera is not None:
+                        yield primera
+                        yield from lotes
+                    return
+        yield from _por_lotes(
+            CursorDelPool(pool=primario, solo_lectura=True), consulta, tamano_lote
+        )
+    except psycopg2.Error as error:
+        traducido = traducir_error(error)
+        if traducido is None:
+            raise
+        raise traducido from error
+
+
+def _por_lotes(
+    transaccion: AbstractContextManager[Cursor], consulta: str, tamano_lote: int
+) -> Generator[tuple[Any, ...], None, None]:
     # Un cursor con nombre vive en el servidor y entrega `itersize` filas por viaje.
     nombre = f"recorrer_{uuid.uuid4().hex}"
-    with lectura(cursor) as cur, cur.connection.cursor(name=nombre) as en_servidor:
+    with transaccion as cur, cur.connection.cursor(name=nombre) as en_servidor:
         en_servidor.itersize = tamano_lote
         en_servidor.execute(consulta)
         yield from en_servidor
 
 
 @contextmanager
-def _punto_de_guardado(cursor: Cursor) -> Iterator[None]:
+def _punto_de_guardado(cursor: Cursor) -> Iterator[Cursor]:
     # Un nombre por llamada: un iterar() a medio recorrer y otra llamada pueden tener su
     # SAVEPOINT abierto a la vez en la misma transacción.
     nombre = sql.Identifier(f"dao_{next(_numero_de_punto)}")
     cursor.execute(sql.SQL("SAVEPOINT {}").format(nombre))
     try:
-        yield
+        yield cursor
     except BaseException:
         try:
             cursor.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(nombre))

@@ -21,6 +21,12 @@ class ResultadoDesconocidoError(ConexionError):
     """Se perdió la conexión con el COMMIT en vuelo: no se sabe si se guardó."""
 
 
+class ReplicaNoDisponibleError(ConexionError):
+    """Ninguna réplica puede servir una lectura ahora (caída, atrasada o sin contestar).
+    Quien lee en réplicas la repite en el primario: solo llega a quien llama si la réplica
+    falla a mitad de un `iterar()`, con filas ya entregadas."""
+
+
 class PoolAgotadoError(ErrorAccesoDatos):
     """No quedó ninguna conexión libre dentro del tiempo de espera."""
 

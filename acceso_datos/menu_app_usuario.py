@@ -17,6 +17,7 @@ from acceso_datos.errores import ErrorAccesoDatos, ResultadoDesconocidoError
 from acceso_datos.esquema import crear_esquema
 from acceso_datos.formato import plural
 from acceso_datos.logger_base import configurar_logging
+from acceso_datos.replicas import replicas_de
 from acceso_datos.usuario import Usuario, validar_username
 from acceso_datos.usuario_dao import UsuarioDAO
 
@@ -104,7 +105,8 @@ class MenuAppUsuario:
             print(f"Credenciales válidas: bienvenido, {usuario.username}.")
 
     def estado_del_pool(self) -> None:
-        """Opción 6: cuántas conexiones tiene abiertas el pool, libres y en uso."""
+        """Opción 6: cuántas conexiones tiene abiertas el pool, libres y en uso (y, con
+        réplicas, también el pool de las lecturas y dónde se sirvieron)."""
         datos = Conexion.estadisticas()
         abiertas = plural(datos["libres"] + datos["en_uso"], "abierta", "abiertas")
         print(
@@ -118,6 +120,19 @@ class MenuAppUsuario:
             f"en uso   {datos['en_uso']:>3}  prestadas ahora; cada opción del menú pide "
             "una y la devuelve al acabar"
         )
+        replicas = replicas_de(Conexion.obtener_pool())
+        if replicas is not None:
+            datos = replicas.estadisticas()
+            abiertas = plural(datos["libres"] + datos["en_uso"], "abierta", "abiertas")
+            print(
+                f"Conexiones con las réplicas, para las lecturas: {abiertas} (hasta "
+                f"{datos['maximo']}, DB_REPLICAS_POOL_MAX)."
+            )
+            print(f"réplica  {datos['en_replica']:>3}  lecturas servidas en una réplica al día")
+            print(
+                f"primario {datos['en_primario']:>3}  lecturas servidas en el primario "
+                "(ninguna réplica estaba al día)"
+            )
 
     @staticmethod
     def _buscar(id_usuario: int | None) -> Usuario | None:

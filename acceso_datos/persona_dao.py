@@ -1,7 +1,8 @@
 """`PersonaDAO`: altas, bajas, cambios y consultas de la tabla `persona`.
 
-Igual que `UsuarioDAO`: cada método valida primero y pide la conexión con
-`transaccion()`; con `cursor=` se une a la transacción de quien llama.
+Igual que `UsuarioDAO`: cada método valida primero; los que leen piden sus filas a
+`consultar()` y los que escriben, la conexión a `transaccion()`. Con `cursor=` se unen a
+la transacción de quien llama.
 """
 
 from collections.abc import Iterator
@@ -9,8 +10,8 @@ from collections.abc import Iterator
 from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.dao_base import (
+    consultar,
     entero_devuelto,
-    lectura,
     recorrer,
     transaccion,
     validar_pagina,
@@ -39,9 +40,7 @@ class PersonaDAO:
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Persona]:
         """Todas las personas, ordenadas por id."""
-        with lectura(cursor) as cur:
-            cur.execute(cls._SELECCIONAR)
-            return [Persona(*fila) for fila in cur]
+        return [Persona(*fila) for fila in consultar(cls._SELECCIONAR, cursor=cursor)]
 
     @classmethod
     def seleccionar_pagina(
@@ -49,9 +48,9 @@ class PersonaDAO:
     ) -> list[Persona]:
         """Hasta `limite` personas a partir de la posición `desplazamiento`, ordenadas por id."""
         pagina = validar_pagina(limite, desplazamiento)
-        with lectura(cursor) as cur:
-            cur.execute(cls._SELECCIONAR_PAGINA, pagina)
-            return [Persona(*fila) for fila in cur]
+        return [
+            Persona(*fila) for fila in consultar(cls._SELECCIONAR_PAGINA, pagina, cursor=cursor)
+        ]
 
     @classmethod
     def iterar(cls, tamano_lote: int = 1000, *, cursor: Cursor | None = None) -> Iterator[Persona]:
@@ -63,17 +62,14 @@ class PersonaDAO:
         """La persona con ese id, o None si no existe."""
         if validar_id("id_persona", id_persona) is None:
             return None
-        with lectura(cursor) as cur:
-            cur.execute(cls._BUSCAR_POR_ID, (id_persona,))
-            fila = cur.fetchone()
-        return Persona(*fila) if fila else None
+        filas = consultar(cls._BUSCAR_POR_ID, (id_persona,), cursor=cursor)
+        return Persona(*filas[0]) if filas else None
 
     @classmethod
     def contar(cls, *, cursor: Cursor | None = None) -> int:
         """Cuántas personas hay."""
-        with lectura(cursor) as cur:
-            cur.execute(cls._CONTAR)
-            return entero_devuelto(cur)
+        [(cuantas,)] = consultar(cls._CONTAR, cursor=cursor)
+        return int(cuantas)
 
     @classmethod
     def insertar(cls, persona: Persona, *, cursor: Cursor | None = None) -> int:

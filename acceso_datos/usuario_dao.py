@@ -1,10 +1,12 @@
 """`UsuarioDAO`: altas, bajas, cambios y consultas de la tabla `usuario`.
 
-Cada método pide la conexión con `transaccion()` (de `dao_base`), así que siempre la
-devuelve. Con el argumento `cursor=` el método trabaja dentro de la transacción de quien
-llama (un `with CursorDelPool() as cursor:` suyo) y no confirma nada: varias llamadas
-quedan en una sola transacción, todo o nada. Si una de ellas falla y quien llama captura
-el error, lo demás de su transacción sigue en pie (cada llamada va en un SAVEPOINT).
+Los métodos que escriben piden la conexión con `transaccion()` (de `dao_base`), así que
+siempre la devuelven; los que solo leen piden sus filas a `consultar()`, que además decide
+si leer en una réplica. Con el argumento `cursor=` el método trabaja dentro de la
+transacción de quien llama (un `with CursorDelPool() as cursor:` suyo) y no confirma nada:
+varias llamadas quedan en una sola transacción, todo o nada. Si una de ellas falla y quien
+llama captura el error, lo demás de su transacción sigue en pie (cada llamada va en un
+SAVEPOINT).
 """
 
 from collections.abc import Iterator
@@ -12,8 +14,8 @@ from collections.abc import Iterator
 from psycopg2.extensions import cursor as Cursor
 
 from acceso_datos.dao_base import (
+    consultar,
     entero_devuelto,
-    lectura,
     recorrer,
     transaccion,
     validar_pagina,
@@ -53,9 +55,7 @@ class UsuarioDAO:
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Usuario]:
         """Todos los usuarios, ordenados por id."""
-        with lectura(cursor) as cur:
-            cur.execute(cls._SELECCIONAR)
-            return [Usuario(*fila) for fila in cur]
+        return [Usuario(*fila) for fila in consultar(cls._SELECCIONAR, cursor=cursor)]
 
     @classmethod
     def seleccionar_pagina(
@@ -63,9 +63,9 @@ class UsuarioDAO:
     ) -> list[Usuario]:
         """Hasta `limite` usuarios a partir de la posición `desplazamiento`, ordenados por id."""
         pagina = validar_pagina(limite, desplazamiento)
-        with lectura(cursor) as cur:
-            cur.execute(cls._SELECCIONAR_PAGINA, pagina)
-            return [Usuario(*fila) for fila in cur]
+        return [
+            Usuario(*fila) for fila in consultar(cls._SELECCIONAR_PAGINA, pagina, cursor=cursor)
+        ]
 
     @classmethod
     def iterar(cls, tamano_lote: int = 1000, *, cursor: Cursor | None = None) -> Iterator[Usuario]:
@@ -78,26 +78,21 @@ class UsuarioDAO:
         """El usuario con ese id, o None si no existe."""
         if validar_id("id_usuario", id_usuario) is None:
             return None
-        with lectura(cursor) as cur:
-            cur.execute(cls._BUSCAR_POR_ID, (id_usuario,))
-            fila = cur.fetchone()
-        return Usuario(*fila) if fila else None
+        filas = consultar(cls._BUSCAR_POR_ID, (id_usuario,), cursor=cursor)
+        return Usuario(*filas[0]) if filas else None
 
     @classmethod
     def buscar_por_username(cls, username: str, *, cursor: Cursor | None = None) -> Usuario | None:
         """El usuario con ese username (exacto tras normalizarlo), o None si no existe."""
         username = validar_username(username)
-        with lectura(cursor) as cur:
-            cur.execute(cls._BUSCAR_POR_USERNAME, (username,))
-            fila = cur.fetchone()
-        return Usuario(*fila) if fila else None
+        filas = consultar(cls._BUSCAR_POR_USERNAME, (username,), cursor=cursor)
+        return Usuario(*filas[0]) if filas else None
 
     @classmethod
     def contar(cls, *, cursor: Cursor | None = None) -> int:
         """Cuántos usuarios hay."""
-        with lectura(cursor) as cur:
-            cur.execute(cls._CONTAR)
-            return entero_devuelto(cur)
+        [(cuantos,)] = consultar(cls._CONTAR, cursor=cursor)
+        return int(cuantos)
 
     @classmethod
     def insertar(cls, usuario: Usuario, *, cursor: Cursor | None = None) -> int:
@@ -161,7 +156,9 @@ class UsuarioDAO:
         fila = None
         buscable = _username_buscable(username)
         if buscable is not None:
-            with lectura(cursor) as cur:
+            # En el primario (no con consultar): un cambio de contraseña o un borrado hecho
+            # desde otro proceso vale en el acto, sin esperar a que llegue a las réplicas.
+            with transaccion(cursor, solo_lectura=True) as cur:
                 cur.execute(cls._BUSCAR_CREDENCIALES, (buscable,))
                 fila = cur.fetchone()
         # La verificación (lenta) va fuera del `with`: la conexión ya volvió al pool.

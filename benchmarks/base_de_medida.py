@@ -2,18 +2,25 @@
 
 Las medidas llenan la tabla `usuario` con miles de filas; hacerlo en la base del alumno
 mezclaría esas filas con las suyas. Por eso se crea una base `<DB_NAME>_bench` en el
-mismo servidor (el embebido o el configurado), se llena y se borra al terminar.
+mismo servidor (el embebido o el configurado), se llena y se borra al terminar. Las
+medidas que necesitan otros servidores (una réplica, un max_connections pequeño) los
+arrancan para sí y los preparan con `preparar_usuarios`.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from urllib.parse import quote, urlencode
 
 import psycopg2
 from psycopg2 import errors, sql
 from psycopg2.extensions import cursor as Cursor
 
+from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import Configuracion
+from acceso_datos.cursor_del_pool import CursorDelPool
 from acceso_datos.errores import ConexionError
+from acceso_datos.esquema import crear_esquema
 from acceso_datos.fallos_de_conexion import describir_fallo_de_conexion
 from acceso_datos.seguridad import generar_hash
 
@@ -75,3 +82,34 @@ def llenar_usuarios(cursor: Cursor, hasta: int, desde: int = 1) -> None:
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence('usuario', 'id_usuario'), %s)", (max(hasta, 1),)
     )
+
+
+def url_de(configuracion: Configuracion) -> str:
+    """La configuración como DATABASE_URL, para este proceso y los que lance."""
+    credenciales = quote(configuracion.usuario, safe="")
+    if configuracion.password:
+        credenciales += ":" + quote(configuracion.password, safe="")
+    # Un socket Unix es una ruta: se codifica. Con varios servidores, host:puerto,host:puerto.
+    servidores = ",".join(
+        f"{quote(host, safe='')}:{puerto}" for host, puerto in configuracion.servidores()
+    )
+    if not configuracion.host:
+        servidores = f":{configuracion.puerto}"
+    url = f"postgresql://{credenciales}@{servidores}/{quote(configuracion.base, safe='')}"
+    return f"{url}?{urlencode(dict(configuracion.opciones))}" if configuracion.opciones else url
+
+
+def preparar_usuarios(configuracion: Configuracion, usuarios: int) -> None:
+    """El esquema y `usuarios` usuarios en la base de `configuracion`, con el pool del
+    proceso apuntando allí solo mientras tanto (el entorno queda como estaba)."""
+    guardado = dict(os.environ)
+    Conexion.cerrar_conexiones()
+    os.environ["DATABASE_URL"] = url_de(configuracion)
+    try:
+        crear_esquema()
+        with CursorDelPool() as cursor:
+            llenar_usuarios(cursor, usuarios)
+    finally:
+        Conexion.cerrar_conexiones()
+        os.environ.clear()
+        os.environ.update(guardado)

@@ -1,7 +1,8 @@
 """`make bench`: lo que gana el pool, medido junto a lo que se usaría en su lugar.
 
-Seis medidas, todas en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa el
-proyecto (el embebido o el configurado), que se crea al empezar y se borra al terminar:
+Siete medidas. Casi todas, en una base aparte (`<DB_NAME>_bench`) del mismo servidor que usa
+el proyecto (el embebido o el configurado), que se crea al empezar y se borra al terminar;
+las que necesitan otros servidores los arrancan para sí en esta máquina:
 
 1. Rendimiento con 1, 4, 16 y 64 hilos: pedir una conexión, buscar un usuario por su
    clave primaria entre 10 000, confirmar y devolverla; nuestro `CursorDelPool` frente a
@@ -13,7 +14,9 @@ proyecto (el embebido o el configurado), que se crea al empezar y se borra al te
 5. Lo que cuesta, llamada a llamada, esperar al servidor con límite (DB_QUERY_TIMEOUT) y
    limpiar la sesión al devolver (DB_POOL_RESET=DISCARD ALL).
 6. Varios procesos a la vez, cada uno con su pool: directos al servidor y, si pgbouncer
-   está instalado, a través de PgBouncer en modo transacción (ver `varios_procesos.py`).
+   está instalado, a través de PgBouncer en modo transacción (ver `varios_procesos.py`);
+   y más procesos de los que caben en un servidor pequeño (`sin_huecos.py`).
+7. Lecturas solo en el primario frente a primario y réplica (`lecturas_en_replicas.py`).
 
 Todas las cifras que se comparan salen de esta misma ejecución: en estas máquinas un
 tiempo absoluto suelto dice poco. El informe sale por la consola y en
@@ -33,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import psycopg2
 
@@ -48,7 +50,7 @@ from acceso_datos.formato import numero, segundos
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.pool import COLARSE_HASTA
 from benchmarks import variantes as v
-from benchmarks.base_de_medida import base_de_medida, llenar_usuarios
+from benchmarks.base_de_medida import base_de_medida, llenar_usuarios, url_de
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas
 from benchmarks.coste_conexion import CosteConexion, medir_coste_conexion
 from benchmarks.coste_espera import REINICIO, CosteEspera, medir_coste_espera
@@ -64,8 +66,12 @@ from benchmarks.informe import (
     en_markdown,
     veces,
 )
+from benchmarks.lecturas_en_replicas import CARGAS, Lecturas, medir_lecturas_en_replicas
+from benchmarks.lecturas_en_replicas import FORMAS as FORMAS_DE_LEER
 from benchmarks.pgbouncer import INSTALAR, PgBouncer, buscar_pgbouncer
 from benchmarks.recorrer import METODOS, Recorrido, medir_en_subproceso
+from benchmarks.sin_huecos import FORMAS as FORMAS_SIN_HUECOS
+from benchmarks.sin_huecos import PAUSA, SinHuecos, medir_sin_huecos
 from benchmarks.varios_procesos import medir_formas
 
 RESULTADOS = Path(__file__).resolve().with_name("RESULTADOS.md")
@@ -91,6 +97,13 @@ class Parametros:
     hilos_por_proceso: int = 4
     rondas_procesos: int = 7
     duracion_procesos: float = 1.0
+    # Más clientes que conexiones: procesos × hilos contra un servidor de max_connections.
+    procesos_sin_huecos: int = 8
+    hilos_sin_huecos: int = 6
+    max_connections: int = 20
+    # Lecturas en réplicas: procesos × hilos, con las mismas rondas que los procesos.
+    procesos_replicas: int = 2
+    hilos_replicas: int = 4
 
     def __post_init__(self) -> None:
         if self.filas_recorrido < self.usuarios:
@@ -120,6 +133,9 @@ ENTORNO_DEL_POOL = {
     # lo que cuesta esperar con límite, que es lo que se mide.
     "DB_QUERY_TIMEOUT": "600",
     "DB_APPLICATION_NAME": "acceso_datos_bench",
+    # Las réplicas se miden en la sección 7, con las suyas; en las demás, ninguna.
+    "DB_REPLICAS": "",
+    "DATABASE_URL_REPLICAS": "",
 }
 
 MB = 1_000_000  # los objetivos hablan de MB decimales
@@ -144,24 +160,11 @@ class Resultados:
     password: CostePassword | None = None
     procesos: dict[str, Celda] = field(default_factory=dict)  # por forma de conectar
     conexiones_procesos: dict[str, int] = field(default_factory=dict)  # al servidor, máximo
+    sin_huecos: SinHuecos | None = None
+    lecturas: Lecturas | None = None
 
 
 # --- preparación -----------------------------------------------------------------------
-
-
-def url_de(configuracion: Configuracion) -> str:
-    """La configuración como DATABASE_URL, para este proceso y los que lance."""
-    credenciales = quote(configuracion.usuario, safe="")
-    if configuracion.password:
-        credenciales += ":" + quote(configuracion.password, safe="")
-    # Un socket Unix es una ruta: se codifica. Con varios servidores, host:puerto,host:puerto.
-    servidores = ",".join(
-        f"{quote(host, safe='')}:{puerto}" for host, puerto in configuracion.servidores()
-    )
-    if not configuracion.host:
-        servidores = f":{configuracion.puerto}"
-    url = f"postgresql://{credenciales}@{servidores}/{quote(configuracion.base, safe='')}"
-    return f"{url}?{urlencode(dict(configuracion.opciones))}" if configuracion.opciones else url
 
 
 def capacidad_del_servidor(parametros: dict[str, Any]) -> tuple[str, int]:
@@ -302,7 +305,7 @@ def medir_procesos(
             progreso.paso(f"{etapa}, {clave}")
 
         progreso.fase(f"{p.procesos} procesos de {en_hilos(p.hilos_por_proceso)}")
-        celdas, conexiones = medir_formas(
+        celdas, conexiones, _ = medir_formas(
             {clave: entorno for clave, entorno in formas.items() if clave not in omitidas},
             p.procesos,
             p.hilos_por_proceso,
@@ -318,6 +321,40 @@ def medir_procesos(
     resultados.conexiones_procesos = conexiones
 
 
+def medir_en_otros_servidores(resultados: Resultados, progreso: Progreso) -> None:
+    """Lo que necesita servidores propios: uno pequeño (max_connections) y una réplica."""
+    p = resultados.parametros
+
+    def avisar(ronda: int, detalle: str) -> None:
+        etapa = "calentando" if ronda == 0 else f"ronda {ronda}/{p.rondas_procesos}"
+        progreso.paso(f"{etapa}, {detalle}")
+
+    progreso.fase(
+        f"{p.procesos_sin_huecos} procesos de {en_hilos(p.hilos_sin_huecos)} contra "
+        f"max_connections={p.max_connections}"
+    )
+    resultados.sin_huecos = medir_sin_huecos(
+        os.environ,
+        p.procesos_sin_huecos,
+        p.hilos_sin_huecos,
+        p.usuarios,
+        p.rondas_procesos,
+        p.duracion_procesos,
+        p.max_connections,
+        avisar,
+    )
+    progreso.fase("Lecturas solo en el primario, o en el primario y su réplica")
+    resultados.lecturas = medir_lecturas_en_replicas(
+        os.environ,
+        p.procesos_replicas,
+        p.hilos_replicas,
+        p.usuarios,
+        p.rondas_procesos,
+        p.duracion_procesos,
+        avisar,
+    )
+
+
 def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resultados:
     """Llena la base de medida, mide cada cosa y devuelve los resultados."""
     p = parametros
@@ -328,11 +365,13 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
         with ExitStack() as recursos:  # las variantes se cierran al acabar de medirlas
             creadas, ausentes = crear_variantes(conexion, p.usuarios, recursos)
             planes = planear(p.hilos, creadas, ausentes, libres)
-            # Las rondas de hilos y de procesos y, además, preparar, coste de conectar,
-            # coste de esperar, llenar, los dos recorridos y las contraseñas.
+            # Las rondas de hilos y de procesos (las de la sección 6, las de los servidores
+            # pequeños y las de las réplicas) y, además, preparar, coste de conectar, coste
+            # de esperar, llenar, los dos recorridos y las contraseñas.
             progreso.total = (
                 sum(len(plan.medibles) for plan in planes) * (p.rondas + 1)
-                + len(FORMAS) * (p.rondas_procesos + 1)
+                + (len(FORMAS) + len(FORMAS_SIN_HUECOS) + len(CARGAS) * len(FORMAS_DE_LEER))
+                * (p.rondas_procesos + 1)
                 + 7
             )
             progreso.fase(f"Preparando {numero(p.usuarios)} usuarios")
@@ -343,6 +382,7 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
             medir_rendimiento(resultados, creadas, planes, progreso)
         Conexion.cerrar_conexiones()  # los procesos abren las suyas
         medir_procesos(resultados, medida, libres, progreso)
+        medir_en_otros_servidores(resultados, progreso)
 
         progreso.fase("Coste de una conexión nueva frente a un préstamo")
         resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
@@ -568,7 +608,110 @@ def tabla_de_procesos(resultados: Resultados) -> list[Bloque]:
         "juntos (mediana de las rondas) y el cociente ronda a ronda frente a directo. Las "
         "conexiones al servidor son las que quedaron abiertas tras una ronda (el máximo).",
         tabla,
+        *tabla_sin_huecos(resultados),
     ]
+
+
+def _frente_a(celda: Celda, referencia: Celda) -> str:
+    """El cociente de ops/s ronda a ronda, «1,23× (0,90–1,50)», o «—» si falta uno."""
+    if celda.omitida or referencia.omitida:
+        return "—"
+    medido = cociente(celda, referencia)
+    return f"{veces(medido.mediana)} ({numero(medido.minimo, 2)}–{numero(medido.maximo, 2)})"
+
+
+def tabla_sin_huecos(resultados: Resultados) -> list[Bloque]:
+    medida = resultados.sin_huecos
+    if medida is None:
+        return []
+    p = resultados.parametros
+    pedidas = p.procesos_sin_huecos * min(p.hilos_sin_huecos, v.MAXIMO)
+    tabla = Tabla(
+        f"{p.procesos_sin_huecos} procesos × {en_hilos(p.hilos_sin_huecos)} contra "
+        f"max_connections={medida.max_connections}",
+        [
+            "forma de conectar",
+            "ops/s",
+            "operaciones fallidas (53300)",
+            "% de los intentos",
+            "conexiones al servidor",
+            "nota",
+        ],
+        texto=(0, 5),
+    )
+    for clave, nombre in FORMAS_SIN_HUECOS.items():
+        celda = medida.celdas[clave]
+        if celda.omitida:
+            tabla.filas.append([nombre, "—", "—", "—", "—", celda.omitida])
+            continue
+        fallidas = medida.errores_53300[clave]
+        tabla.filas.append(
+            [
+                nombre,
+                numero(celda.mediana),
+                numero(fallidas),
+                numero(100 * fallidas / max(celda.intentos, 1), 1),
+                numero(medida.conexiones[clave]),
+                "" if fallidas == celda.rechazadas else f"{celda.rechazadas} errores en total",
+            ]
+        )
+    return [
+        "**Más clientes que conexiones.** Es el caso para el que existe PgBouncer: "
+        f"{p.procesos_sin_huecos} procesos de {en_hilos(p.hilos_sin_huecos)}, cada uno con "
+        f"nuestro pool (máximo {v.MAXIMO}), piden hasta {pedidas} conexiones a un servidor "
+        f"que la medida arranca con max_connections={medida.max_connections}. Cada operación "
+        f"es una transacción de {numero(PAUSA * 1000)} ms (buscar un usuario y `pg_sleep`). "
+        "Directos, quien no cabe recibe `ConexionError` (SQLSTATE 53300), y su hilo lo "
+        "reintenta tras esa misma pausa, como un programa; a través de PgBouncer en modo "
+        f"transacción ({medida.pool_de_pgbouncer} conexiones al servidor para todos), espera "
+        "su turno dentro de PgBouncer. Cada forma tiene su propio servidor, igual que el "
+        "otro; rondas alternadas como las de arriba. Las ops/s cuentan solo las operaciones "
+        "que salieron bien.",
+        tabla,
+    ]
+
+
+def tabla_de_replicas(resultados: Resultados) -> list[Bloque]:
+    lecturas = resultados.lecturas
+    assert lecturas is not None
+    p = resultados.parametros
+    bloques: list[Bloque] = [
+        Titulo("7. Lecturas en réplicas"),
+        f"{p.procesos_replicas} procesos de {en_hilos(p.hilos_replicas)} repiten "
+        "`UsuarioDAO.buscar_por_id`, sola (sin `cursor=`), contra un primario y su réplica "
+        "asíncrona que la medida arranca en esta misma máquina: unos sin réplicas, todo en el "
+        "primario; otros con DB_REPLICAS, donde cada lectura va a la réplica si está al día. "
+        f"{p.rondas_procesos} rondas alternadas de {numero(p.duracion_procesos, 1)} s. Con "
+        "una escritura (`UsuarioDAO.actualizar`) de cada diez operaciones, las lecturas de ese "
+        "proceso van al primario hasta que la réplica aplica la escritura (leer lo propio).",
+    ]
+    for carga, (nombre_de_carga, _) in CARGAS.items():
+        celdas = lecturas.celdas[carga]
+        primario = celdas["primario"]
+        tabla = Tabla(
+            f"{nombre_de_carga.capitalize()}: {p.procesos_replicas} procesos × "
+            f"{en_hilos(p.hilos_replicas)}",
+            ["dónde se lee", "ops/s", "÷ las de solo el primario (mín–máx)", "en la réplica"],
+        )
+        for clave, nombre in FORMAS_DE_LEER.items():
+            celda = celdas[clave]
+            servidas = "—"
+            if clave == "replica":
+                servidas = f"{numero(100 * lecturas.en_replica(carga), 1)} %"
+            tabla.filas.append(
+                [nombre, numero(celda.mediana), _frente_a(celda, primario), servidas]
+            )
+        bloques.append(tabla)
+    bloques.append(
+        "En la réplica, una lectura es una sola sentencia en autocommit: un viaje al "
+        "servidor, frente a los tres del primario (BEGIN, la consulta y COMMIT); parte de la "
+        "diferencia es eso, no la réplica. Aquí el primario y la réplica comparten los "
+        "núcleos de la máquina: lo que la réplica le quita al primario se lo quita a la "
+        "vez a la propia medida. En otra máquina, la réplica suma su CPU y su disco en vez "
+        "de repartirlos, y cada viaje cuesta lo que cueste la red (de 0,1 a 1 ms en una red "
+        "local, frente a unos 0,05 ms aquí), así que ahorrar dos de tres viajes pesa más."
+    )
+    return bloques
 
 
 def tabla_de_coste(coste: CosteConexion) -> list[Bloque]:
@@ -732,6 +875,34 @@ def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
                 "—",
             ],
         ]
+    sin_huecos = resultados.sin_huecos
+    if sin_huecos and not sin_huecos.celdas["pgbouncer"].omitida:
+        fallidas = sin_huecos.errores_53300
+        tabla.filas.append(
+            [
+                "más clientes que max_connections: ninguna operación fallida a través de PgBouncer",
+                f"{numero(fallidas['pgbouncer'])} (directos: {numero(fallidas['directo'])})",
+                "sí" if sin_huecos.celdas["pgbouncer"].rechazadas == 0 else "NO",
+            ]
+        )
+    if resultados.lecturas:
+        lecturas = resultados.lecturas
+        for carga, (nombre, _) in CARGAS.items():
+            celdas = lecturas.celdas[carga]
+            tabla.filas.append(
+                [
+                    f"primario y réplica ÷ solo el primario, {nombre}",
+                    _frente_a(celdas["replica"], celdas["primario"]),
+                    "—",
+                ]
+            )
+            tabla.filas.append(
+                [
+                    f"lecturas servidas en la réplica, {nombre}",
+                    f"{numero(100 * lecturas.en_replica(carga), 1)} %",
+                    "—",
+                ]
+            )
     if resultados.coste:
         cumple = "sí" if resultados.coste.cociente >= 20 else "NO"
         tabla.filas.append(
@@ -775,6 +946,8 @@ def informe(resultados: Resultados) -> list[Bloque]:
         bloques += tabla_de_espera(resultados.espera, resultados.parametros.prestamos)
     if resultados.procesos:
         bloques += tabla_de_procesos(resultados)
+    if resultados.lecturas:
+        bloques += tabla_de_replicas(resultados)
     bloques += tabla_de_objetivos(resultados)
     return bloques
 

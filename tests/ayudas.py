@@ -2,15 +2,13 @@
 directorios temporales. Las fixtures están en conftest.py."""
 
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from psycopg2 import sql
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
+from benchmarks.servidores_locales import carpeta_temporal
 
 RAIZ = Path(__file__).resolve().parent.parent  # la raíz del proyecto
 
@@ -69,18 +67,11 @@ def pid_de_la_proxima_conexion() -> int:
         return pid_de(cursor.connection)
 
 
-@contextmanager
-def directorio_fuera_de_pytest(prefijo: str) -> Iterator[Path]:
-    """Un directorio temporal fuera de /tmp/pytest-of-<usuario>, borrado al salir.
-
-    Para los servidores propios de los tests: como root, el servidor embebido corre con
-    otro usuario del sistema, y cada sesión de pytest que empieza deja el directorio de
-    tmp_path en modo 700; un servidor que viviera dentro perdería el acceso a sus datos.
-    """
-    with tempfile.TemporaryDirectory(
-        prefix=f"acceso_datos_{prefijo}_", ignore_cleanup_errors=True
-    ) as directorio:
-        yield Path(directorio)
+# Para los servidores propios de los tests: un directorio temporal fuera de
+# /tmp/pytest-of-<usuario>, borrado al salir. Como root, el servidor embebido corre con otro
+# usuario del sistema, y cada sesión de pytest que empieza deja el directorio de tmp_path en
+# modo 700; un servidor que viviera dentro perdería el acceso a sus datos.
+directorio_fuera_de_pytest = carpeta_temporal
 
 
 # --- lo que se ve en pantalla -----------------------------------------------------------

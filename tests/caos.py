@@ -30,7 +30,6 @@ from typing import Any
 import psycopg2
 from ayudas import directorio_fuera_de_pytest
 from proxy_tcp import ProxyTCP
-from servidores_locales import ServidorLocal
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.consola import escribir_linea_a_linea
@@ -41,6 +40,7 @@ from acceso_datos.persona import Persona
 from acceso_datos.persona_dao import PersonaDAO
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
+from benchmarks.servidores_locales import ServidorLocal
 
 APLICACION = "acceso_datos_caos"  # application_name: así se distinguen sus procesos
 PLAZO = 1.0  # DB_QUERY_TIMEOUT

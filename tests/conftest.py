@@ -63,6 +63,11 @@ ENTORNO_DE_PRUEBAS = {
     "DB_QUERY_TIMEOUT": "20",
     "DB_POOL_RESET": "",
     "DB_APPLICATION_NAME": "acceso_datos_tests",
+    # Sin réplicas: las suyas las pone cada test de test_replicas.py.
+    "DB_REPLICAS": "",
+    "DATABASE_URL_REPLICAS": "",
+    "DB_REPLICAS_POOL_MAX": "",
+    "DB_REPLICAS_RETRASO_MAX": "",
     # Hashes baratos: la seguridad se prueba, no se paga (el coste real, en test_seguridad).
     "PASSWORD_SCRYPT_N": "1024",
     "PASSWORD_SCRYPT_P": "1",

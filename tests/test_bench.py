@@ -4,11 +4,15 @@ Las cifras no se comprueban (los benchmarks no son tests): solo que cada medida 
 con la base de medida aparte, y que el informe sale completo por la consola y en Markdown.
 """
 
+import io
+import logging
 import os
 import signal
 import subprocess
 import threading
 import time
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 
 import psycopg2
 import pytest
@@ -16,6 +20,7 @@ from ayudas import RAIZ
 
 from acceso_datos.configuracion import CosteScrypt, leer_configuracion
 from acceso_datos.errores import ConexionError
+from acceso_datos.logger_base import log
 from benchmarks import bench_pool, coste_password
 from benchmarks import variantes as v
 from benchmarks.base_de_medida import SUFIJO, base_de_medida
@@ -24,7 +29,9 @@ from benchmarks.carga import medir_ronda
 from benchmarks.informe import numero
 from benchmarks.pgbouncer import buscar_pgbouncer
 
-# Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso).
+# Seis hilos: uno más que conexiones, para que se vea esperar (y rechazar al del curso). Y
+# 3 procesos × 2 hilos que piden 6 conexiones a un servidor que, con la del observador, no
+# admite más que 6: directos, alguno tiene que fallar.
 DIMINUTO = Parametros(
     usuarios=50,
     filas_recorrido=300,
@@ -38,6 +45,11 @@ DIMINUTO = Parametros(
     hilos_por_proceso=2,
     rondas_procesos=1,
     duracion_procesos=0.05,
+    procesos_sin_huecos=3,
+    hilos_sin_huecos=2,
+    max_connections=6,
+    procesos_replicas=1,
+    hilos_replicas=2,
 )
 
 
@@ -51,18 +63,69 @@ def _existe_base(configuracion, nombre: str) -> bool:
         conexion.close()
 
 
-@pytest.mark.usefixtures("logging_restaurado")  # main() configura el log, como el menú
-def test_bench_rapido_mide_todo_y_escribe_el_informe(
-    servidor_de_pruebas, monkeypatch, tmp_path, capsys
-):
-    monkeypatch.setattr(bench_pool, "RAPIDO", DIMINUTO)
+@dataclass
+class Medida:
+    """Lo que deja una medida diminuta hecha con `main --rapido`, como `make bench RAPIDO=1`."""
+
+    estado: int
+    resultados: bench_pool.Resultados
+    markdown: str
+    salida: str  # la consola
+    errores: str  # el progreso
+    entorno_antes: dict[str, str]
+    entorno_despues: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def medida(servidor_de_pruebas, tmp_path_factory) -> Medida:
+    """Una sola medida diminuta para los tests que la miran: medir cuesta (cada sección
+    arranca procesos y servidores), y dos tests que midieran lo mismo lo pagarían dos veces."""
+    salida = tmp_path_factory.mktemp("bench") / "RESULTADOS.md"
+    raiz = logging.getLogger()
+    manejadores, nivel_raiz, nivel_biblioteca = list(raiz.handlers), raiz.level, log.level
     entorno_antes = dict(os.environ)
-    salida = tmp_path / "RESULTADOS.md"
+    medidas = []
+    ejecutar = bench_pool.ejecutar
 
-    assert bench_pool.main(["--rapido", "--salida", str(salida)]) == 0
+    def ejecutar_y_guardar(*argumentos):
+        medidas.append(ejecutar(*argumentos))
+        return medidas[-1]
 
-    consola = capsys.readouterr()
-    markdown = salida.read_text(encoding="utf-8")
+    with (
+        pytest.MonkeyPatch.context() as parche,
+        redirect_stdout(io.StringIO()) as consola,
+        redirect_stderr(io.StringIO()) as progreso,
+    ):
+        parche.setattr(bench_pool, "RAPIDO", DIMINUTO)
+        parche.setattr(bench_pool, "ejecutar", ejecutar_y_guardar)
+        # Un hash «de antes» más barato que el de los tests, para que haya algo que mejorar.
+        parche.setattr(coste_password, "COSTE_ANTERIOR", CosteScrypt(n=512, r=8, p=1))
+        try:
+            estado = bench_pool.main(["--rapido", "--salida", str(salida)])
+        finally:
+            # main() configura el log, como el menú: se deja como estaba.
+            for manejador in list(raiz.handlers):
+                raiz.removeHandler(manejador)
+                if manejador not in manejadores:
+                    manejador.close()
+            for manejador in manejadores:
+                raiz.addHandler(manejador)
+            raiz.setLevel(nivel_raiz)
+            log.setLevel(nivel_biblioteca)
+    return Medida(
+        estado,
+        medidas[0] if medidas else None,
+        salida.read_text(encoding="utf-8") if salida.exists() else "",
+        consola.getvalue(),
+        progreso.getvalue(),
+        entorno_antes,
+        dict(os.environ),
+    )
+
+
+def test_bench_rapido_mide_todo_y_escribe_el_informe(servidor_de_pruebas, medida):
+    assert medida.estado == 0, medida.errores[-2000:]
+    markdown = medida.markdown
     assert "Orden: `make bench RAPIDO=1`" in markdown
     titulos = (
         "1. Rendimiento con hilos",
@@ -71,14 +134,19 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         "4. Coste de las",
         "5. Lo que cuesta esperar",
         "6. Varios procesos",
+        "7. Lecturas en réplicas",
         "Objetivos",
     )
     for titulo in titulos:
         assert f"## {titulo}" in markdown
-        assert titulo in consola.out
+        assert titulo in medida.salida
     for nombre in v.nombres().values():
         assert f"| {nombre} |" in markdown
-        assert nombre in consola.out
+        assert nombre in medida.salida
+    assert "**Más clientes que conexiones.**" in markdown
+    assert "contra max_connections=6" in medida.salida
+    assert "| el primario y su réplica (DB_REPLICAS) |" in markdown
+    assert "lecturas servidas en la réplica, solo lecturas" in markdown
     # Con 6 hilos: por qué no se midió la conexión por hilo, y los hilos que no operaron.
     assert "| — | — | solo hasta 5 hilos (una conexión por hilo) |" in markdown
     assert "de 6 hilos sin ninguna operación" in markdown
@@ -93,22 +161,17 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(
         and v.FALTA_PAQUETE.get(clase.clave) is None
     ]
     assert markdown.count('    line "') == len(lineas)
-    assert "xychart" not in consola.out
+    assert "xychart" not in medida.salida
     # El progreso va a la salida de errores, una línea por fase fuera de una terminal.
-    assert "... Rendimiento con 6 hilos" in consola.err
-    assert "Traceback" not in consola.err
+    assert "... Rendimiento con 6 hilos" in medida.errores
+    assert "Traceback" not in medida.errores
     # Todo queda como estaba: el entorno, y sin la base de medida en el servidor.
-    assert dict(os.environ) == entorno_antes
+    assert medida.entorno_despues == medida.entorno_antes
     assert not _existe_base(servidor_de_pruebas, servidor_de_pruebas.base + SUFIJO)
 
 
-def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
-    servidor_de_pruebas, tmp_path, monkeypatch
-):
-    # Un hash «de antes» más barato que el coste de los tests, para que haya algo que mejorar.
-    monkeypatch.setattr(coste_password, "COSTE_ANTERIOR", CosteScrypt(n=512, r=8, p=1))
-
-    resultados = bench_pool.ejecutar(DIMINUTO, tmp_path / "R.md", "prueba")
+def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(medida):
+    resultados = medida.resultados
 
     for hilos in DIMINUTO.hilos:
         celdas = resultados.celdas[hilos]
@@ -147,6 +210,26 @@ def test_bench_cuenta_cada_variante_con_hilos_y_recorre_la_tabla(
     else:
         assert pgbouncer.omitida is None and pgbouncer.rondas[0].hechas > 0
         assert pgbouncer.rechazadas == 0
+
+    # Más clientes que conexiones: directos, fallan con 53300; a través de PgBouncer, no.
+    sin_huecos = resultados.sin_huecos
+    assert sin_huecos.celdas["directo"].rondas[0].hechas > 0
+    assert sin_huecos.errores_53300["directo"] > 0
+    assert sin_huecos.errores_53300["directo"] == sin_huecos.celdas["directo"].rechazadas
+    if buscar_pgbouncer() is None:
+        assert "falta pgbouncer" in sin_huecos.celdas["pgbouncer"].omitida
+    else:
+        assert sin_huecos.celdas["pgbouncer"].rondas[0].hechas > 0
+        assert sin_huecos.celdas["pgbouncer"].rechazadas == 0
+        assert 0 < sin_huecos.conexiones["pgbouncer"] <= sin_huecos.pool_de_pgbouncer
+    # Lecturas en réplicas: las dos formas operan con las dos cargas; sin réplicas no se
+    # cuenta nada, y con ellas las lecturas se sirven en la réplica salvo tras escribir.
+    lecturas = resultados.lecturas
+    for carga, celdas in lecturas.celdas.items():
+        assert all(celda.rondas[0].hechas > 0 for celda in celdas.values()), carga
+        assert all(celda.rechazadas == 0 for celda in celdas.values()), carga
+    assert lecturas.servidas["lecturas"]["en_replica"] > 0
+    assert lecturas.servidas["mezcla"]["en_primario"] > 0
 
     password = resultados.password
     assert (password.coste.n, password.coste.p) == (1024, 1)  # el de los tests

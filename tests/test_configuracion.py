@@ -21,7 +21,7 @@ URL_CON_SECRETO = f"postgresql://alumno:{SECRETO}@db.ejemplo.org:6543/tienda"
 def entorno_vacio(monkeypatch):
     """Quita del entorno real toda variable que la configuración lee."""
     for nombre in list(os.environ):
-        if nombre.startswith(("DB_", "LOG_", "PASSWORD_")) or nombre == "DATABASE_URL":
+        if nombre.startswith(("DB_", "LOG_", "PASSWORD_", "DATABASE_URL")):
             monkeypatch.delenv(nombre)
     return monkeypatch
 
@@ -180,6 +180,91 @@ def test_sin_database_url_ni_db_host_es_embebido_aunque_haya_otras_variables():
     assert configuracion.base == "tienda"
 
 
+def test_sin_replicas_no_hay_pool_de_lecturas():
+    configuracion = leer_configuracion({"DB_HOST": "127.0.0.1"})
+
+    assert configuracion.replicas is None
+    assert configuracion.replicas_retraso_max == 5
+
+
+def test_db_replicas_da_un_pool_de_lecturas_con_los_datos_del_primario():
+    configuracion = leer_configuracion(
+        {
+            "DATABASE_URL": f"{URL_CON_SECRETO}?sslmode=require",
+            "DB_POOL_MAX": "8",
+            "DB_REPLICAS": "r1, r2:5433,[::1]:5434",
+            "DB_REPLICAS_RETRASO_MAX": "2.5",
+        }
+    )
+
+    replicas = configuracion.replicas
+    assert replicas is not None
+    # Sin puerto, el del primario; la base, el usuario y la contraseña, los del primario.
+    assert replicas.servidores() == [("r1", 6543), ("r2", 5433), ("::1", 5434)]
+    assert (replicas.base, replicas.usuario, replicas.password) == ("tienda", "alumno", SECRETO)
+    # Su propio pool: mínimo 0 (crearlo no conecta) y, sin DB_REPLICAS_POOL_MAX, el del primario.
+    assert (replicas.pool_min, replicas.pool_max) == (0, 8)
+    assert configuracion.replicas_retraso_max == 2.5
+    parametros = replicas.parametros_conexion()
+    # Lo de libpq: solo standbys, al azar entre ellos; y las demás opciones del primario.
+    assert parametros["target_session_attrs"] == "standby"
+    assert parametros["load_balance_hosts"] == "random"
+    assert parametros["sslmode"] == "require"
+    assert SECRETO not in repr(configuracion)
+    assert "r1:6543, r2:5433, ::1:5434" in replicas.destino()
+
+
+def test_con_una_sola_replica_no_hace_falta_repartir():
+    configuracion = leer_configuracion(
+        {"DB_HOST": "h1,h2", "DB_REPLICAS": "r1", "DB_REPLICAS_POOL_MAX": "3"}
+    )
+
+    assert configuracion.replicas is not None
+    parametros = configuracion.replicas.parametros_conexion()
+    # La del primario (read-write, por tener dos servidores) no pasa a las réplicas.
+    assert parametros["target_session_attrs"] == "standby"
+    assert "load_balance_hosts" not in parametros
+    assert configuracion.replicas.pool_max == 3
+
+
+def test_database_url_replicas_gana_a_db_replicas_y_respeta_lo_que_pide():
+    url = "postgresql://lector:otra@r1:6000,r2:6001/informes?target_session_attrs=prefer-standby"
+
+    configuracion = leer_configuracion(
+        {"DB_HOST": "h0", "DB_PASSWORD": SECRETO, "DB_REPLICAS": "x", "DATABASE_URL_REPLICAS": url}
+    )
+
+    replicas = configuracion.replicas
+    assert replicas is not None
+    assert replicas.servidores() == [("r1", 6000), ("r2", 6001)]
+    assert (replicas.base, replicas.usuario, replicas.password) == ("informes", "lector", "otra")
+    parametros = replicas.parametros_conexion()
+    assert parametros["target_session_attrs"] == "prefer-standby"
+    assert parametros["load_balance_hosts"] == "random"
+
+
+def test_database_url_replicas_sin_contrasena_toma_la_del_primario_si_es_el_mismo_usuario():
+    primario = {"DB_HOST": "h0", "DB_USER": "alumno", "DB_PASSWORD": SECRETO}
+
+    mismo = leer_configuracion({**primario, "DATABASE_URL_REPLICAS": "postgresql://r1/tienda"})
+    otro = leer_configuracion({**primario, "DATABASE_URL_REPLICAS": "postgresql://lector@r1/t"})
+
+    assert mismo.replicas is not None and otro.replicas is not None
+    assert (mismo.replicas.usuario, mismo.replicas.password) == ("alumno", SECRETO)
+    assert (otro.replicas.usuario, otro.replicas.password) == ("lector", None)
+
+
+def test_una_url_de_replicas_con_arroba_sin_codificar_se_rechaza_sin_repetir_nada():
+    with pytest.raises(ConfiguracionError) as capturado:
+        leer_configuracion(
+            {"DB_HOST": "h0", "DATABASE_URL_REPLICAS": "postgresql://a:Mi@Clave-c41d@r1/t"}
+        )
+
+    mensaje = str(capturado.value)
+    assert "DATABASE_URL_REPLICAS" in mensaje and "%40" in mensaje
+    assert "Clave-c41d" not in mensaje
+
+
 def test_una_variable_vacia_cuenta_como_no_definida():
     configuracion = leer_configuracion({"DATABASE_URL": "", "DB_HOST": "", "DB_POOL_MAX": ""})
 
@@ -323,6 +408,81 @@ def test_una_variable_vacia_cuenta_como_no_definida():
             "DB_CONNECT_TIMEOUT",
             "entre 1 y",
             id="connect-1e10",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DB_REPLICAS": "r1,,r2"},
+            "DB_REPLICAS",
+            "tiene un elemento vacío",
+            id="replicas-vacia-en-lista",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DB_REPLICAS": "r1:70000"},
+            "DB_REPLICAS",
+            "entre 1 y 65535",
+            id="replicas-puerto-fuera-de-rango",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DB_REPLICAS": "r1:cinco"},
+            "DB_REPLICAS",
+            "servidor:puerto",
+            id="replicas-puerto-texto",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DB_REPLICAS": "[::1]5433"},
+            "DB_REPLICAS",
+            "entre corchetes",
+            id="replicas-ipv6-sin-dos-puntos",
+        ),
+        pytest.param(
+            {"DB_REPLICAS": "r1"},
+            "DB_REPLICAS",
+            "necesita un primario propio",
+            id="replicas-embebido",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DATABASE_URL_REPLICAS": f"mysql://alumno:{SECRETO}@r1/tienda"},
+            "DATABASE_URL_REPLICAS",
+            "esquema desconocido 'mysql'",
+            id="url-replicas-mysql",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DATABASE_URL_REPLICAS": f"postgresql://alumno:{SECRETO}@r1:0/t"},
+            "DATABASE_URL_REPLICAS",
+            "entre 1 y 65535",
+            id="url-replicas-puerto-0",
+        ),
+        pytest.param(
+            {"DB_HOST": "h0", "DATABASE_URL_REPLICAS": f"postgresql://a:{SECRETO}@r1/t?rara=1"},
+            "DATABASE_URL_REPLICAS",
+            "no se puede interpretar",
+            id="url-replicas-ilegible",
+        ),
+        pytest.param(
+            {"DB_REPLICAS_POOL_MAX": "0"}, "DB_REPLICAS_POOL_MAX", "al menos 1", id="replicas-max-0"
+        ),
+        pytest.param(
+            {"DB_EMBEDDED_DIR": "datos\x00"},
+            "DB_EMBEDDED_DIR",
+            "no es una ruta que se pueda usar",
+            id="ruta-con-nulo",
+        ),
+        pytest.param(
+            {"LOG_FILE": "~usuario_que_no_existe_9f2c/log"},
+            "LOG_FILE",
+            "no es una ruta que se pueda usar",
+            id="ruta-de-un-usuario-que-no-existe",
+        ),
+        pytest.param(
+            {"DB_REPLICAS_RETRASO_MAX": "un rato"},
+            "DB_REPLICAS_RETRASO_MAX",
+            "no es un número",
+            id="replicas-retraso-texto",
+        ),
+        pytest.param(
+            {"DB_REPLICAS_RETRASO_MAX": "-1"},
+            "DB_REPLICAS_RETRASO_MAX",
+            "positivo o cero",
+            id="replicas-retraso-negativo",
         ),
     ],
 )
@@ -476,5 +636,5 @@ def test_la_configuracion_se_lee_en_cada_llamada_y_no_al_importar(entorno_vacio,
 def test_una_ruta_con_un_caracter_nulo_da_error_de_configuracion_y_no_valueerror(nombre):
     # Lo encontró hypothesis (test_propiedades): Path lanza ValueError con un \0, que se
     # escapaba de leer_configuracion como un error ajeno a la capa de datos.
-    with pytest.raises(ConfiguracionError, match=f"{nombre} tiene un carácter nulo"):
+    with pytest.raises(ConfiguracionError, match=f"{nombre} no es una ruta que se pueda usar"):
         leer_configuracion({nombre: "datos\x00ocultos"})

@@ -10,7 +10,7 @@ import pytest
 from ayudas import en_uso
 
 from acceso_datos.cursor_del_pool import CursorDelPool
-from acceso_datos.dao_base import traducir_error, transaccion, validar_pagina
+from acceso_datos.dao_base import consultar, recorrer, traducir_error, transaccion, validar_pagina
 from acceso_datos.errores import (
     ConexionError,
     DatosInvalidosError,
@@ -117,6 +117,22 @@ def test_un_error_de_programacion_no_se_traduce():
     with pytest.raises(psycopg2.errors.UndefinedColumn), transaccion() as cursor:
         _preparar(cursor)
         cursor.execute("SELECT no_existe FROM articulo")
+
+
+@pytest.mark.parametrize(
+    "leer",
+    [
+        pytest.param(lambda consulta: consultar(consulta), id="consultar"),
+        pytest.param(lambda consulta: list(recorrer(consulta, 10)), id="recorrer"),
+    ],
+)
+def test_las_lecturas_traducen_lo_mismo_y_dejan_pasar_un_error_de_programacion(leer):
+    with pytest.raises(psycopg2.errors.UndefinedColumn):
+        leer("SELECT no_existe FROM persona")
+    with pytest.raises(DatosInvalidosError, match="La base de datos rechazó un dato"):
+        leer("SELECT 1 / 0")
+
+    assert en_uso() == 0
 
     assert en_uso() == 0
 

@@ -436,6 +436,22 @@ def test_el_listado_explica_los_ids_que_faltan_solo_si_faltan():
     assert "ids" not in respuestas(resultado.salida)[1]
 
 
+def test_con_replicas_el_estado_del_pool_muestra_tambien_el_de_las_lecturas():
+    # Basta con configurarlas: el pool de las réplicas no conecta hasta la primera lectura.
+    replica = f"{os.environ['DB_HOST']}:{os.environ['DB_PORT']}"
+    entorno = {**os.environ, "DB_REPLICAS": replica, "DB_REPLICAS_POOL_MAX": "3"}
+
+    resultado = ejecutar_menu("6\n0\n", entorno)
+
+    estado = respuestas(resultado.salida)[0]
+    primario, replicas = estado.split("Conexiones con las réplicas, para las lecturas: ")
+    contadores = dict(re.findall(r"^(\w+) +(\d+)  \S", replicas, re.MULTILINE))
+    assert "Conexiones con la base de datos:" in primario
+    assert replicas.startswith("0 abiertas (hasta 3, DB_REPLICAS_POOL_MAX).")
+    assert contadores == {"réplica": "0", "primario": "0"}
+    assert problemas_de_idioma(estado) == []
+
+
 def test_las_contrasenas_no_aparecen_ni_en_la_salida_ni_en_el_log(tmp_path):
     log = tmp_path / "menu.log"
     unica = uuid.uuid4().hex

@@ -13,7 +13,6 @@ from collections import Counter
 import psycopg2
 import pytest
 from ayudas import directorio_fuera_de_pytest
-from servidores_locales import ServidorLocal
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.cursor_del_pool import CursorDelPool
@@ -22,6 +21,7 @@ from acceso_datos.esquema import crear_esquema
 from acceso_datos.pool import PoolConexiones
 from benchmarks.base_de_medida import llenar_usuarios
 from benchmarks.pgbouncer import PgBouncer
+from benchmarks.servidores_locales import ServidorLocal
 from benchmarks.varios_procesos import Trabajadores
 
 PROCESOS, HILOS, OPERACIONES = 8, 6, 15

@@ -12,7 +12,6 @@ import time
 
 import pytest
 from ayudas import directorio_fuera_de_pytest
-from servidores_locales import ServidorLocal, esperar_hasta
 
 from acceso_datos.conexion import Conexion
 from acceso_datos.configuracion import leer_configuracion
@@ -22,6 +21,7 @@ from acceso_datos.pool import PoolConexiones
 from acceso_datos.usuario import Usuario
 from acceso_datos.usuario_dao import UsuarioDAO
 from benchmarks.pgbouncer import puerto_libre
+from benchmarks.servidores_locales import ServidorLocal, esperar_hasta
 
 PASSWORD = "failover-123"
 PLAZO_REANUDAR = 10.0  # segundos desde que se pide la promoción (lo que pide la issue)
