@@ -630,11 +630,3 @@ def test_la_configuracion_se_lee_en_cada_llamada_y_no_al_importar(entorno_vacio,
 
     assert (antes.pool_max, antes.embebido) == (3, True)
     assert (despues.pool_max, despues.embebido) == (7, False)
-
-
-@pytest.mark.parametrize("nombre", ["DB_EMBEDDED_DIR", "LOG_FILE"])
-def test_una_ruta_con_un_caracter_nulo_da_error_de_configuracion_y_no_valueerror(nombre):
-    # Lo encontró hypothesis (test_propiedades): Path lanza ValueError con un \0, que se
-    # escapaba de leer_configuracion como un error ajeno a la capa de datos.
-    with pytest.raises(ConfiguracionError, match=f"{nombre} no es una ruta que se pueda usar"):
-        leer_configuracion({nombre: "datos\x00ocultos"})
