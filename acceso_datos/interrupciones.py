@@ -75,9 +75,18 @@ _PROTEGIDAS.add(protegida(lambda: None).__code__)
 
 def espera(funcion: F) -> F:
     """Marca `funcion` como una espera: una señal llega en el acto aunque la llame una
-    función protegida."""
-    _ESPERAS.add(funcion.__code__)
-    return funcion
+    función protegida, también la que llegó antes de empezar a esperar."""
+
+    @functools.wraps(funcion)
+    def espera(*argumentos: Any, **opciones: Any) -> Any:
+        if pendiente:
+            entregar_pendiente()
+        return funcion(*argumentos, **opciones)
+
+    return cast(F, espera)
+
+
+_ESPERAS.add(espera(lambda: None).__code__)
 
 
 def entregar_pendiente(causa: BaseException | None = None) -> None:

@@ -91,7 +91,9 @@ def test_ctrl_c_entre_entrar_en_la_cola_y_empezar_a_esperar_no_deja_un_fantasma(
     base_limpia, monkeypatch
 ):
     # Ctrl-C puede llegar en cualquier instrucción. Aquí, justo después de entrar en la cola
-    # y antes de bloquearse: la señal se lanza al propio hilo al empezar `_esperar`.
+    # y antes de bloquearse: la señal se lanza al propio hilo al empezar `_esperar`. Dentro
+    # de prestar se aplaza, y la espera que empieza después debe lanzarla en el acto (no
+    # al acabar el plazo de la cola).
     _configurar(monkeypatch, DB_POOL_MAX="1")
     esperar = PoolConexiones._esperar
 
@@ -102,8 +104,10 @@ def test_ctrl_c_entre_entrar_en_la_cola_y_empezar_a_esperar_no_deja_un_fantasma(
     retenida = Conexion.obtener_conexion()
     monkeypatch.setattr(PoolConexiones, "_esperar", ctrl_c_antes_de_esperar)
     try:
+        inicio = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             Conexion.obtener_conexion(timeout=COTA_CUELGUE)
+        assert time.monotonic() - inicio < PRONTO
         assert Conexion.estadisticas()["esperando"] == 0
     finally:
         monkeypatch.setattr(PoolConexiones, "_esperar", esperar)

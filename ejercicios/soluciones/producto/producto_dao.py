@@ -1,14 +1,21 @@
 """`ProductoDAO`: altas, bajas, cambios y consultas de la tabla `producto`.
 
-Copiado de `persona_dao.py`, con su SQL y su entidad: cada método valida primero y pide la
-conexión con `transaccion()`; con `cursor=` se une a la transacción de quien llama.
+Copiado de `persona_dao.py`, con su SQL y su entidad: cada método valida primero; los que
+leen piden sus filas a `consultar()` y los que escriben, la conexión a `transaccion()`; con
+`cursor=`, los dos se unen a la transacción de quien llama.
 """
 
 from collections.abc import Iterator
 
 from psycopg2.extensions import cursor as Cursor
 
-from acceso_datos.dao_base import entero_devuelto, recorrer, transaccion, validar_pagina
+from acceso_datos.dao_base import (
+    consultar,
+    entero_devuelto,
+    recorrer,
+    transaccion,
+    validar_pagina,
+)
 from acceso_datos.producto import Producto, validar_producto
 from acceso_datos.validacion import validar_id
 
@@ -30,9 +37,7 @@ class ProductoDAO:
     @classmethod
     def seleccionar(cls, *, cursor: Cursor | None = None) -> list[Producto]:
         """Todos los productos, ordenados por id."""
-        with transaccion(cursor) as cur:
-            cur.execute(cls._SELECCIONAR)
-            return [Producto(*fila) for fila in cur]
+        return [Producto(*fila) for fila in consultar(cls._SELECCIONAR, cursor=cursor)]
 
     @classmethod
     def seleccionar_pagina(
@@ -40,9 +45,9 @@ class ProductoDAO:
     ) -> list[Producto]:
         """Hasta `limite` productos a partir de la posición `desplazamiento`, ordenados por id."""
         pagina = validar_pagina(limite, desplazamiento)
-        with transaccion(cursor) as cur:
-            cur.execute(cls._SELECCIONAR_PAGINA, pagina)
-            return [Producto(*fila) for fila in cur]
+        return [
+            Producto(*fila) for fila in consultar(cls._SELECCIONAR_PAGINA, pagina, cursor=cursor)
+        ]
 
     @classmethod
     def iterar(cls, tamano_lote: int = 1000, *, cursor: Cursor | None = None) -> Iterator[Producto]:
@@ -54,17 +59,14 @@ class ProductoDAO:
         """El producto con ese id, o None si no existe."""
         if validar_id("id_producto", id_producto) is None:
             return None
-        with transaccion(cursor) as cur:
-            cur.execute(cls._BUSCAR_POR_ID, (id_producto,))
-            fila = cur.fetchone()
-        return Producto(*fila) if fila else None
+        filas = consultar(cls._BUSCAR_POR_ID, (id_producto,), cursor=cursor)
+        return Producto(*filas[0]) if filas else None
 
     @classmethod
     def contar(cls, *, cursor: Cursor | None = None) -> int:
         """Cuántos productos hay."""
-        with transaccion(cursor) as cur:
-            cur.execute(cls._CONTAR)
-            return entero_devuelto(cur)
+        [(cuantos,)] = consultar(cls._CONTAR, cursor=cursor)
+        return int(cuantos)
 
     @classmethod
     def insertar(cls, producto: Producto, *, cursor: Cursor | None = None) -> int:
