@@ -29,11 +29,18 @@ class Conexion:
     # excepción espera a que acabe, y el pool nunca queda a medias (ver el glosario).
 
     @classmethod
-    @interrupciones.protegida
     def obtener_pool(cls) -> PoolConexiones:
         """Devuelve el pool, creándolo con la configuración vigente la primera vez."""
+        pool = cls._pool  # ya creado (lo normal): sin tomar el candado
+        if pool is None:
+            pool = cls._crear_pool()
+        return pool
+
+    @classmethod
+    @interrupciones.protegida
+    def _crear_pool(cls) -> PoolConexiones:
         with cls._candado:
-            if cls._pool is None:
+            if cls._pool is None:  # otro hilo pudo crearlo mientras este esperaba el candado
                 cls._pool = PoolConexiones(configuracion_resuelta())
             return cls._pool
 

@@ -84,6 +84,19 @@ def llenar_usuarios(cursor: Cursor, hasta: int, desde: int = 1) -> None:
     )
 
 
+def llenar_personas(cursor: Cursor, cuantas: int) -> None:
+    """Inserta las personas 1..`cuantas` con un solo INSERT ... SELECT (la tabla, vacía)."""
+    cursor.execute(
+        "INSERT INTO persona (id_persona, nombre, apellido, email) "
+        "SELECT i, 'Ana', 'Pérez', 'persona_' || i || '@medida.es' "
+        "FROM generate_series(1, %s) AS i",
+        (cuantas,),
+    )
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence('persona', 'id_persona'), %s)", (max(cuantas, 1),)
+    )
+
+
 def url_de(configuracion: Configuracion) -> str:
     """La configuración como DATABASE_URL, para este proceso y los que lance."""
     credenciales = quote(configuracion.usuario, safe="")

@@ -50,9 +50,18 @@ from acceso_datos.formato import numero, segundos
 from acceso_datos.logger_base import configurar_logging
 from acceso_datos.pool import COLARSE_HASTA
 from benchmarks import variantes as v
-from benchmarks.base_de_medida import base_de_medida, llenar_usuarios, url_de
+from benchmarks.afinidad import nucleos_fijos
+from benchmarks.base_de_medida import base_de_medida, llenar_personas, llenar_usuarios, url_de
 from benchmarks.carga import Celda, Cociente, cociente, medir_en_rondas
 from benchmarks.coste_conexion import CosteConexion, medir_coste_conexion
+from benchmarks.coste_dao import (
+    A_MANO,
+    NUESTRO,
+    OPERACIONES_DAO,
+    VARIANTES_SQLALCHEMY,
+    CosteDao,
+    medir_coste_dao,
+)
 from benchmarks.coste_espera import REINICIO, CosteEspera, medir_coste_espera
 from benchmarks.coste_password import CostePassword, medir_coste_password
 from benchmarks.informe import (
@@ -104,6 +113,10 @@ class Parametros:
     # Lecturas en réplicas: procesos × hilos, con las mismas rondas que los procesos.
     procesos_replicas: int = 2
     hilos_replicas: int = 4
+    # El coste de la capa DAO: rondas de operaciones alternadas una a una entre variantes.
+    rondas_dao: int = 21
+    operaciones_dao: int = 300
+    personas_dao: int = 1_000
 
     def __post_init__(self) -> None:
         if self.filas_recorrido < self.usuarios:
@@ -120,6 +133,8 @@ RAPIDO = Parametros(
     rondas_password=3,
     rondas_procesos=2,
     duracion_procesos=0.5,
+    rondas_dao=5,
+    operaciones_dao=100,
 )
 
 # Nuestro pool con el tamaño del curso; se fija antes de crearlo.
@@ -162,6 +177,8 @@ class Resultados:
     conexiones_procesos: dict[str, int] = field(default_factory=dict)  # al servidor, máximo
     sin_huecos: SinHuecos | None = None
     lecturas: Lecturas | None = None
+    coste_dao: CosteDao | None = None
+    afinidad: str = ""  # cómo se midió el coste de la capa DAO (núcleos fijos o no)
 
 
 # --- preparación -----------------------------------------------------------------------
@@ -372,7 +389,7 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
                 sum(len(plan.medibles) for plan in planes) * (p.rondas + 1)
                 + (len(FORMAS) + len(FORMAS_SIN_HUECOS) + len(CARGAS) * len(FORMAS_DE_LEER))
                 * (p.rondas_procesos + 1)
-                + 7
+                + 8
             )
             progreso.fase(f"Preparando {numero(p.usuarios)} usuarios")
             crear_esquema()
@@ -389,6 +406,14 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
         progreso.paso()
         progreso.fase("Coste de esperar con límite y de DB_POOL_RESET")
         resultados.espera = medir_coste_espera(conexion, p.prestamos)
+        progreso.paso()
+        progreso.fase("Coste de la capa DAO: PersonaDAO frente a psycopg2 a mano y SQLAlchemy")
+        with CursorDelPool() as cursor:
+            llenar_personas(cursor, p.personas_dao)
+        with nucleos_fijos(conexion) as resultados.afinidad:
+            resultados.coste_dao = medir_coste_dao(
+                conexion, p.personas_dao, p.rondas_dao, p.operaciones_dao
+            )
         progreso.paso()
 
         progreso.fase(f"Llenando hasta {numero(p.filas_recorrido)} filas")
@@ -714,6 +739,45 @@ def tabla_de_replicas(resultados: Resultados) -> list[Bloque]:
     return bloques
 
 
+def tabla_de_coste_dao(coste: CosteDao, afinidad: str) -> list[Bloque]:
+    tabla = Tabla(
+        "",
+        ["operación", "variante", "µs por operación", "÷ a mano (mín–máx)"],
+        texto=(0, 1),
+    )
+    for operacion in OPERACIONES_DAO:
+        for variante in (A_MANO, NUESTRO, *VARIANTES_SQLALCHEMY):
+            if variante in coste.omitidas:
+                tabla.filas.append([operacion, variante, "—", coste.omitidas[variante]])
+                continue
+            cocientes = coste.cocientes[(operacion, variante)]
+            tabla.filas.append(
+                [
+                    operacion,
+                    variante,
+                    numero(coste.mediana_us(operacion, variante)),
+                    f"{veces(coste.cociente(operacion, variante))} "
+                    f"({numero(min(cocientes), 2)}–{numero(max(cocientes), 2)})",
+                ]
+            )
+    tabla.notas += [
+        f"Un hilo; {coste.operaciones} operaciones por variante y ronda, alternadas una a "
+        "una en un orden al azar; se da la mediana de las rondas. El cociente es ops/s de "
+        "la variante ÷ las de a mano, ronda a ronda (más de 1: más rápida).",
+        f"Medido con {afinidad}: con el cliente y el servidor donde caigan, un viaje tarda "
+        "el triple o un tercio según la conexión y el momento, y el cociente sale 0,3× o 2× "
+        "sin cambiar el código (ver benchmarks/afinidad.py).",
+    ]
+    return [
+        Titulo("8. El coste de la capa DAO"),
+        "La misma operación por PersonaDAO (validar, pedir la conexión al pool, esperar al "
+        "servidor con límite, confirmar, traducir los errores y devolverla), escrita a mano "
+        "con psycopg2 sobre una conexión persistente, y con SQLAlchemy, lo que elegiría "
+        "quien no usara este proyecto.",
+        tabla,
+    ]
+
+
 def tabla_de_coste(coste: CosteConexion) -> list[Bloque]:
     tabla = Tabla(
         f"Por {coste.via}",
@@ -903,6 +967,16 @@ def tabla_de_objetivos(resultados: Resultados) -> list[Bloque]:
                     "—",
                 ]
             )
+    if resultados.coste_dao:
+        for operacion in OPERACIONES_DAO:
+            cociente_dao = resultados.coste_dao.cociente(operacion, NUESTRO)
+            tabla.filas.append(
+                [
+                    f"PersonaDAO.{operacion} ≥ 0,90× psycopg2 a mano, 1 hilo",
+                    veces(cociente_dao),
+                    "sí" if round(cociente_dao, 2) >= 0.9 else "NO",
+                ]
+            )
     if resultados.coste:
         cumple = "sí" if resultados.coste.cociente >= 20 else "NO"
         tabla.filas.append(
@@ -948,6 +1022,8 @@ def informe(resultados: Resultados) -> list[Bloque]:
         bloques += tabla_de_procesos(resultados)
     if resultados.lecturas:
         bloques += tabla_de_replicas(resultados)
+    if resultados.coste_dao:
+        bloques += tabla_de_coste_dao(resultados.coste_dao, resultados.afinidad)
     bloques += tabla_de_objetivos(resultados)
     return bloques
 

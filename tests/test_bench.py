@@ -50,6 +50,9 @@ DIMINUTO = Parametros(
     max_connections=6,
     procesos_replicas=1,
     hilos_replicas=2,
+    rondas_dao=1,
+    operaciones_dao=5,
+    personas_dao=20,
 )
 
 
@@ -135,6 +138,7 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(servidor_de_pruebas, medida
         "5. Lo que cuesta esperar",
         "6. Varios procesos",
         "7. Lecturas en réplicas",
+        "8. El coste de la capa DAO",
         "Objetivos",
     )
     for titulo in titulos:
@@ -143,6 +147,10 @@ def test_bench_rapido_mide_todo_y_escribe_el_informe(servidor_de_pruebas, medida
     for nombre in v.nombres().values():
         assert f"| {nombre} |" in markdown
         assert nombre in medida.salida
+    for variante in ("PersonaDAO (nuestro)", "a mano (psycopg2, conexión persistente)"):
+        assert f"| buscar_por_id | {variante} |" in markdown
+        assert f"| insertar | {variante} |" in markdown
+    assert "PersonaDAO.buscar_por_id ≥ 0,90× psycopg2 a mano" in markdown
     assert "**Más clientes que conexiones.**" in markdown
     assert "contra max_connections=6" in medida.salida
     assert "| el primario y su réplica (DB_REPLICAS) |" in markdown
