@@ -57,26 +57,24 @@ def _postmaster(parametros: dict[str, Any]) -> int | None:
     """El pid del postmaster, si el servidor está en esta máquina: el padre del proceso
     que atiende una conexión."""
     conexion = psycopg2.connect(**parametros)
-    try:
-        pid = conexion.get_backend_pid()
+    try:  # con la conexión abierta: al cerrarla, su proceso termina
+        padre = _padre(conexion.get_backend_pid())
     finally:
         conexion.close()
-    estado = Path(f"/proc/{pid}/stat")
-    if not estado.exists():
+    return padre if padre is not None and Path(f"/proc/{padre}").exists() else None
+
+
+def _padre(pid: int) -> int | None:
+    """El proceso padre de `pid`, o None si no está (en esta máquina) o ya terminó."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
         return None
-    padre = int(estado.read_text().rsplit(")", 1)[1].split()[1])
-    return padre if Path(f"/proc/{padre}").exists() else None
 
 
 def _hijos(padre: int) -> list[int]:
-    hijos = []
-    for estado in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(estado.read_text().rsplit(")", 1)[1].split()[1]) == padre:
-                hijos.append(int(estado.parent.name))
-        except (OSError, ValueError, IndexError):  # terminó mientras se leía
-            continue
-    return hijos
+    procesos = (int(carpeta.name) for carpeta in Path("/proc").glob("[0-9]*"))
+    return [pid for pid in procesos if _padre(pid) == padre]
 
 
 def _devolver(afinidades: dict[int, set[int]]) -> None:

@@ -113,7 +113,7 @@ class Parametros:
     # Lecturas en réplicas: procesos × hilos, con las mismas rondas que los procesos.
     procesos_replicas: int = 2
     hilos_replicas: int = 4
-    # El coste de la capa DAO: rondas de operaciones alternadas una a una entre variantes.
+    # El coste de la capa DAO: rondas de operaciones alternadas una a una con la versión a mano.
     rondas_dao: int = 21
     operaciones_dao: int = 300
     personas_dao: int = 1_000
@@ -178,7 +178,8 @@ class Resultados:
     sin_huecos: SinHuecos | None = None
     lecturas: Lecturas | None = None
     coste_dao: CosteDao | None = None
-    afinidad: str = ""  # cómo se midió el coste de la capa DAO (núcleos fijos o no)
+    # Cómo se midieron las secciones de un solo proceso (1, 3, 5 y 8): núcleos fijos o no.
+    afinidad: str = ""
 
 
 # --- preparación -----------------------------------------------------------------------
@@ -396,25 +397,26 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
             with CursorDelPool() as cursor:
                 llenar_usuarios(cursor, p.usuarios)
             progreso.paso()
-            medir_rendimiento(resultados, creadas, planes, progreso)
+            with nucleos_fijos(conexion) as resultados.afinidad:
+                medir_rendimiento(resultados, creadas, planes, progreso)
         Conexion.cerrar_conexiones()  # los procesos abren las suyas
         medir_procesos(resultados, medida, libres, progreso)
         medir_en_otros_servidores(resultados, progreso)
 
-        progreso.fase("Coste de una conexión nueva frente a un préstamo")
-        resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
-        progreso.paso()
-        progreso.fase("Coste de esperar con límite y de DB_POOL_RESET")
-        resultados.espera = medir_coste_espera(conexion, p.prestamos)
-        progreso.paso()
-        progreso.fase("Coste de la capa DAO: PersonaDAO frente a psycopg2 a mano y SQLAlchemy")
         with CursorDelPool() as cursor:
             llenar_personas(cursor, p.personas_dao)
-        with nucleos_fijos(conexion) as resultados.afinidad:
+        with nucleos_fijos(conexion):
+            progreso.fase("Coste de una conexión nueva frente a un préstamo")
+            resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
+            progreso.paso()
+            progreso.fase("Coste de esperar con límite y de DB_POOL_RESET")
+            resultados.espera = medir_coste_espera(conexion, p.prestamos)
+            progreso.paso()
+            progreso.fase("Coste de la capa DAO: PersonaDAO frente a psycopg2 a mano y SQLAlchemy")
             resultados.coste_dao = medir_coste_dao(
                 conexion, p.personas_dao, p.rondas_dao, p.operaciones_dao
             )
-        progreso.paso()
+            progreso.paso()
 
         progreso.fase(f"Llenando hasta {numero(p.filas_recorrido)} filas")
         with CursorDelPool() as cursor:
@@ -497,6 +499,9 @@ def contexto(
         f"Máquina: {os.cpu_count()} núcleos ({modelo_de_cpu()}), {platform.system()} "
         f"{platform.machine()}, Python {platform.python_version()}; {versiones}.",
         f"Servidor: {resultados.servidor}.",
+        f"Las secciones de un solo proceso (1, 3, 5 y 8), con {resultados.afinidad}: donde "
+        "caigan, un viaje al servidor tarda el triple o un tercio según la conexión y el "
+        "momento, y el control del ruido iba de 0,35× a 2,9× (ver benchmarks/afinidad.py).",
         f"Carga media (1 min): {numero(carga_inicial, 2)} al empezar y "
         f"{numero(os.getloadavg()[0], 2)} al acabar. Duración: {numero(segundos)} s.",
     ]
@@ -761,12 +766,12 @@ def tabla_de_coste_dao(coste: CosteDao, afinidad: str) -> list[Bloque]:
                 ]
             )
     tabla.notas += [
-        f"Un hilo; {coste.operaciones} operaciones por variante y ronda, alternadas una a "
-        "una en un orden al azar; se da la mediana de las rondas. El cociente es ops/s de "
-        "la variante ÷ las de a mano, ronda a ronda (más de 1: más rápida).",
-        f"Medido con {afinidad}: con el cliente y el servidor donde caigan, un viaje tarda "
-        "el triple o un tercio según la conexión y el momento, y el cociente sale 0,3× o 2× "
-        "sin cambiar el código (ver benchmarks/afinidad.py).",
+        f"Un hilo; cada variante, en rondas de {coste.operaciones} operaciones alternadas una a "
+        "una con la versión a mano (en un orden al azar); se da la mediana de las rondas. "
+        "El cociente es ops/s de la variante ÷ las de a mano, ronda a ronda (más de 1: más "
+        "rápida).",
+        f"Medido con {afinidad}; sin fijarlos, el cociente salía de 0,3× a 2× sin cambiar "
+        "el código (ver benchmarks/afinidad.py).",
     ]
     return [
         Titulo("8. El coste de la capa DAO"),

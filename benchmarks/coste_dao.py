@@ -3,7 +3,8 @@ psycopg2 sobre una conexión persistente, y con SQLAlchemy (Core y ORM), lo que 
 elegiría en su lugar. Un hilo; rondas alternadas en un orden al azar distinto cada vez, y
 el cociente con la versión a mano calculado dentro de cada ronda.
 
-Las variantes se alternan operación a operación (ver `medir_coste_dao`). Las dos
+Cada variante se alterna con la versión a mano operación a operación (ver `_alternar`).
+Las dos
 operaciones son las de cada día: buscar una persona por su clave (un SELECT y su
 commit) y dar de alta una (validarla, INSERT ... RETURNING y commit). Todas devuelven una
 `Persona` o su id, y todas confirman.
@@ -14,7 +15,7 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ OPERACIONES_DAO = ("buscar_por_id", "insertar")
 VARIANTES_SQLALCHEMY = ("SQLAlchemy Core", "SQLAlchemy ORM")
 # En los correos de las altas: que otra medida sobre la misma base no choque con estas.
 _ETIQUETA = uuid.uuid4().hex[:8]
+_NUMEROS = itertools.count()  # del proceso: dos medidas seguidas tampoco chocan
 A_MANO = "a mano (psycopg2, conexión persistente)"
 NUESTRO = "PersonaDAO (nuestro)"
 _BUSCAR = "SELECT id_persona, nombre, apellido, email FROM persona WHERE id_persona = %s"
@@ -152,6 +154,34 @@ def _sqlalchemy(
     }
 
 
+def _alternar(
+    pareja: dict[str, Callable[[int], object]],
+    operacion: str,
+    operaciones: int,
+    ids: int,
+    azar: random.Random,
+    numeros: Iterator[int],
+) -> dict[str, float]:
+    """Segundos de cada una de las dos variantes en `operaciones` operaciones alternadas.
+
+    Una a una y en un orden al azar: así a las dos les toca lo mismo de lo que cambia de un
+    momento a otro (la caché, lo que hace el servidor). Cada variante se mide frente a la
+    versión a mano por separado, no entre todas: el código de SQLAlchemy, ejecutado entre
+    medias, vaciaría la caché del procesador para las demás."""
+    tiempos = dict.fromkeys(pareja, 0.0)
+    for _ in range(operaciones):
+        orden = list(pareja)
+        azar.shuffle(orden)
+        argumento = azar.randint(1, ids)
+        for nombre in orden:
+            if operacion == "insertar":
+                argumento = next(numeros)
+            inicio = time.perf_counter()
+            pareja[nombre](argumento)
+            tiempos[nombre] += time.perf_counter() - inicio
+    return tiempos
+
+
 def medir_coste_dao(
     parametros: dict[str, Any], ids: int, rondas: int, operaciones: int
 ) -> CosteDao:
@@ -159,7 +189,7 @@ def medir_coste_dao(
     ya en la tabla (se buscan al azar entre ellas)."""
     resultado = CosteDao(operaciones)
     azar = random.Random(SEMILLA)
-    numeros = itertools.count()
+    numeros = _NUMEROS
     with ExitStack() as pila:
         variantes: Variantes = {A_MANO: _a_mano(parametros, pila), NUESTRO: _nuestro()}
         try:
@@ -170,26 +200,18 @@ def medir_coste_dao(
         for operacion in OPERACIONES_DAO:
             for funciones in variantes.values():  # la primera vez, fuera de la medida
                 funciones[operacion](1 if operacion == "buscar_por_id" else next(numeros))
-            for _ in range(rondas):
-                tiempos = dict.fromkeys(variantes, 0.0)
-                # Las variantes se alternan operación a operación, en un orden al azar: con 2
-                # núcleos, un viaje al servidor tarda 60 µs o 250 µs según dónde caigan el
-                # cliente y el proceso del servidor, y eso cambia de un momento a otro; así
-                # les toca a todas lo mismo.
-                for _ in range(operaciones):
-                    orden = list(variantes)
-                    azar.shuffle(orden)
-                    argumento = azar.randint(1, ids)
-                    for nombre in orden:
-                        if operacion == "insertar":
-                            argumento = next(numeros)
-                        inicio = time.perf_counter()
-                        variantes[nombre][operacion](argumento)
-                        tiempos[nombre] += time.perf_counter() - inicio
-                for nombre, total in tiempos.items():
-                    us = total / operaciones * 1e6
-                    resultado.us.setdefault((operacion, nombre), []).append(us)
+            a_mano = variantes[A_MANO][operacion]
+            for nombre, funciones in variantes.items():
+                if nombre == A_MANO:
+                    continue
+                for _ in range(rondas):
+                    pareja = {A_MANO: a_mano, nombre: funciones[operacion]}
+                    tiempos = _alternar(pareja, operacion, operaciones, ids, azar, numeros)
+                    for cual, total in tiempos.items():
+                        us = total / operaciones * 1e6
+                        resultado.us.setdefault((operacion, cual), []).append(us)
                     resultado.cocientes.setdefault((operacion, nombre), []).append(
-                        tiempos[A_MANO] / total
+                        tiempos[A_MANO] / tiempos[nombre]
                     )
+            resultado.cocientes[(operacion, A_MANO)] = [1.0]
     return resultado
