@@ -31,7 +31,7 @@ import os
 import platform
 import sys
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,7 +178,7 @@ class Resultados:
     sin_huecos: SinHuecos | None = None
     lecturas: Lecturas | None = None
     coste_dao: CosteDao | None = None
-    # Cómo se midió lo de un hilo (la sección 1 con 1 hilo, y las 3, 5 y 8): núcleos fijos o no.
+    # Cómo se midieron las secciones de un solo proceso (1, 3, 5 y 8): núcleos fijos o no.
     afinidad: str = ""
 
 
@@ -259,7 +259,6 @@ def medir_rendimiento(
     creadas: dict[str, v.Variante],
     planes: list[Plan],
     progreso: Progreso,
-    conexion: dict[str, Any],
 ) -> None:
     """Para cada número de hilos, las variantes del plan en rondas alternadas."""
     p = resultados.parametros
@@ -277,12 +276,7 @@ def medir_rendimiento(
             etapa = "calentando" if ronda == 0 else f"ronda {ronda}/{p.rondas}"
             progreso.paso(f"{etapa}, {clave}")
 
-        # Con un hilo, el cliente y el servidor en núcleos fijos (ver afinidad.py); con más,
-        # como caigan: los hilos del cliente y los procesos del servidor se reparten los dos
-        # núcleos, como en un programa de verdad.
-        with nucleos_fijos(conexion) if plan.hilos == 1 else nullcontext() as afinidad:
-            celdas = medir_en_rondas(preparadas, p.rondas, p.duracion, avisar)
-        resultados.afinidad = afinidad or resultados.afinidad
+        celdas = medir_en_rondas(preparadas, p.rondas, p.duracion, avisar)
         for clave, motivo in plan.omitidas.items():
             celdas[clave] = Celda(omitida=motivo)
         resultados.celdas[plan.hilos] = celdas
@@ -403,14 +397,15 @@ def medir(parametros: Parametros, medida: Configuracion, embebido: bool) -> Resu
             with CursorDelPool() as cursor:
                 llenar_usuarios(cursor, p.usuarios)
             progreso.paso()
-            medir_rendimiento(resultados, creadas, planes, progreso, conexion)
+            with nucleos_fijos(conexion) as resultados.afinidad:
+                medir_rendimiento(resultados, creadas, planes, progreso)
         Conexion.cerrar_conexiones()  # los procesos abren las suyas
         medir_procesos(resultados, medida, libres, progreso)
         medir_en_otros_servidores(resultados, progreso)
 
         with CursorDelPool() as cursor:
             llenar_personas(cursor, p.personas_dao)
-        with nucleos_fijos(conexion) as resultados.afinidad:
+        with nucleos_fijos(conexion):
             progreso.fase("Coste de una conexión nueva frente a un préstamo")
             resultados.coste = medir_coste_conexion(conexion, p.conexiones_nuevas, p.prestamos)
             progreso.paso()
@@ -504,7 +499,7 @@ def contexto(
         f"Máquina: {os.cpu_count()} núcleos ({modelo_de_cpu()}), {platform.system()} "
         f"{platform.machine()}, Python {platform.python_version()}; {versiones}.",
         f"Servidor: {resultados.servidor}.",
-        f"Un hilo (la sección 1 con 1 hilo, y las 3, 5 y 8), con {resultados.afinidad}: donde "
+        f"Las secciones de un solo proceso (1, 3, 5 y 8), con {resultados.afinidad}: donde "
         "caigan, un viaje al servidor tarda el triple o un tercio según la conexión y el "
         "momento, y el control del ruido iba de 0,35× a 2,9× (ver benchmarks/afinidad.py).",
         f"Carga media (1 min): {numero(carga_inicial, 2)} al empezar y "
