@@ -92,8 +92,8 @@ def transaccion(
     `solo_lectura`, que lee en el primario y nada más: ver `CursorDelPool`).
 
     Sin `cursor`, abre su propia transacción en el primario con `CursorDelPool`: commit si
-    todo va bien, rollback si no; con réplicas, tras el commit anota hasta dónde llega el
-    WAL del primario, para que las lecturas que sigan lo vean (ver `replicas.py`). Con el
+    todo va bien, rollback si no; con réplicas, tras el commit anota hasta dónde ha escrito
+    el primario, para que las lecturas que sigan en una réplica lo vean (ver `replicas.py`). Con el
     cursor de quien llama, se une a su transacción dentro de un SAVEPOINT: si la llamada
     falla, se deshace solo lo suyo y la transacción de fuera sigue utilizable. Los errores
     de psycopg2 salen traducidos (ver `traducir_error`); `entidad` («un usuario», «una
