@@ -174,7 +174,7 @@ def test_con_una_base_vacia_aplica_las_migraciones_dice_que_base_usa_y_sale_con_
     resultado = _ejecutar({**os.environ, "LOG_FILE": str(tmp_path / "app.log")})
 
     assert resultado.returncode == 0, resultado.stderr
-    assert f"Base de datos: PostgreSQL en el socket de la carpeta {base_nueva.host}" in (
+    assert f"Base de datos: PostgreSQL en {base_nueva.nombres_de_servidores()}" in (
         resultado.stdout
     )
     assert f"base '{base_nueva.base}'" in resultado.stdout

@@ -668,8 +668,7 @@ def test_login_rechazado_da_conexion_error_con_servidor_y_sin_contrasena(
     with pytest.raises(ConexionError) as error:
         Conexion.obtener_conexion()
     mensaje = str(error.value)
-    servidor = servidor_de_pruebas.host or "localhost"
-    assert f"el socket de la carpeta {servidor}" in mensaje
+    assert f"en {servidor_de_pruebas.nombres_de_servidores()} (base" in mensaje
     assert "usuario_que_no_existe" in mensaje
     assert CONTRASENA_UNICA not in mensaje
     assert CONTRASENA_UNICA not in caplog.text

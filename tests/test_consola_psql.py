@@ -93,5 +93,5 @@ def test_con_varios_servidores_psql_prueba_cada_uno_y_pide_uno_de_escritura(
         f"{caido},{configuracion.puerto}",
     ]
     assert "target_session_attrs=read-write" in argumentos[-1]
-    assert f"127.0.0.1:{caido}, el socket de la carpeta {configuracion.host}" in destino
+    assert f"127.0.0.1:{caido}, {configuracion.nombres_de_servidores()}" in destino
     assert _consultar(argumentos, entorno) == configuracion.base
