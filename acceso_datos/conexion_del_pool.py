@@ -89,8 +89,9 @@ class ConexionDelPool(extensions.connection):
         """COMMIT. Si la conexión se pierde con el COMMIT ya enviado, el servidor pudo
         guardarlo o no: `ResultadoDesconocidoError` (decir «no se hizo» invitaría a
         repetirlo). Con `solo_lectura` no había nada que guardar, y lo leído vale igual."""
-        # Un fallo seguro (una restricción diferida, una conexión ya cerrada o abandonada:
-        # el COMMIT ni se envió) sigue tal cual.
+        # Un fallo seguro (el servidor rechazó el COMMIT, o la conexión ya estaba cerrada o
+        # abandonada y el COMMIT ni se envió) sigue tal cual. OperationalError e
+        # InterfaceError son los errores de psycopg2 cuando se pierde la conexión.
         ya_perdida = self.closed or self.abandonada
         try:
             self.commit()
@@ -103,8 +104,8 @@ class ConexionDelPool(extensions.connection):
             motivo = str(error).strip().splitlines()[0] if str(error).strip() else ""
             desconocido = ResultadoDesconocidoError(f"{RESULTADO_DESCONOCIDO} (Motivo: {motivo})")
             if self.senal_que_corto is not None:
-                # Si lo cortó Ctrl-C, se lanza ya su KeyboardInterrupt (que esperaba: ver
-                # `interrupciones`), con este error como causa: dice qué quedó dudoso.
+                # Si lo cortó Ctrl-C (una señal), se lanza ya su KeyboardInterrupt
+                # pendiente, con este error como causa: dice qué quedó dudoso.
                 interrupciones.entregar_pendiente(causa=desconocido)
             raise desconocido from error
 

@@ -4,7 +4,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-# La biblioteca solo escribe en este logger; quién lo muestra lo decide la aplicación.
+# El paquete solo escribe en este logger; dónde se ve lo decide el programa que lo usa.
 log = logging.getLogger("acceso_datos")
 
 FORMATO = "%(asctime)s %(levelname)s [%(module)s:%(lineno)d] %(message)s"
@@ -17,8 +17,8 @@ NIVELES_EN_CONSOLA = {"WARNING": "AVISO", "ERROR": "ERROR", "CRITICAL": "CRÍTIC
 
 
 class _FormatoSinTrazas(logging.Formatter):
-    """Formato de consola: el nivel en español y el mensaje, sin la traza, la hora ni el
-    módulo (eso es para quien programa, y queda en el archivo de log)."""
+    """Formato de consola: el nivel en español y el mensaje, sin la traza del error, la
+    hora ni el módulo (eso es para quien programa, y queda en el archivo de log)."""
 
     def format(self, registro: logging.LogRecord) -> str:
         copia = logging.makeLogRecord(registro.__dict__)
@@ -28,7 +28,8 @@ class _FormatoSinTrazas(logging.Formatter):
 
 
 def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) -> Path:
-    """Envía el log a un archivo rotativo (al nivel pedido) y a la consola (solo WARNING).
+    """Envía el log a un archivo (al nivel pedido) y a la consola (solo WARNING). Al pasar
+    de 1 MB, el archivo se renueva y se guardan los 3 anteriores.
 
     Solo la llaman los puntos de entrada; devuelve la ruta del archivo de log.
     """

@@ -133,12 +133,14 @@ class PoolConexiones:
     @interrupciones.protegida_a_mano
     def prestar(self, timeout: float | None = None) -> ConexionDelPool:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
+        # Si el pool se creó en otro hilo, Ctrl-C se prepara cuando lo usa el principal
+        # (ver `__init__`).
         if self._sin_ctrl_c and threading.get_ident() == self._principal:
             self._sin_ctrl_c = not vigia.atender_ctrl_c()
         conexion = espera = None
         reservada = False  # ¿tiene ya un hueco (con su conexión, o por abrir) que soltar?
         validando = False  # ¿abriendo o comprobando la conexión? (si falla, no vale)
-        ahora = time.monotonic()
+        ahora = time.monotonic()  # un reloj que solo avanza, aunque se cambie la hora
         try:
             with self._candado:
                 if self._cerrado:
@@ -195,8 +197,10 @@ class PoolConexiones:
         """Recibe una conexión prestada, la deja como nueva y la guarda para reutilizarla."""
         if conexion.pool is not self:
             raise ErrorAccesoDatos(NO_PRESTADA)
-        # Lo normal: vuelve con su transacción cerrada y la sesión como se prestó, y no hay
-        # nada que hacer. Mirarlo no cuesta ningún viaje al servidor.
+        # Lo normal: vuelve sin transacción abierta (según el servidor) y sin ajustes de
+        # sesión cambiados, y no hay nada que hacer; mirarlo no cuesta ningún viaje al
+        # servidor. Si no, o si DB_POOL_RESET (`_reinicio`) pide limpiar siempre,
+        # `_devolver_sucia` la deja como nueva o la descarta.
         limpia = (
             not self._reinicio
             and not conexion.closed
@@ -221,6 +225,8 @@ class PoolConexiones:
             posible_fuga = conexion.fuga_avisada or ahora - desde > self._aviso_fuga
             conexion.fuga_avisada = False
             if limpia and not self._cerrado:
+                # Devuelve las libres que sobran (ociosas más de DB_POOL_MAX_IDLE), para
+                # cerrarlas fuera del candado.
                 a_cerrar = self._guardar(conexion, ahora)
                 guardada = True
 

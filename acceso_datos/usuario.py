@@ -31,22 +31,25 @@ class Usuario:
         return f"Usuario {self.id_usuario}: {self.username}"
 
     def __repr__(self) -> str:
-        # La contraseña no se muestra nunca: un repr acaba en logs y trazas.
+        # La contraseña no se muestra nunca: un repr acaba en logs y trazas. `!r` escribe
+        # cada valor como en el código: 'bea' con comillas, None sin ellas.
         return f"Usuario(id_usuario={self.id_usuario!r}, username={self.username!r})"
 
     def __eq__(self, otro: object) -> bool:
+        # Iguales si tienen el mismo id y username. NotImplemented (no NotImplementedError)
+        # le dice a Python que la comparación con otra clase la decida la otra.
         if not isinstance(otro, Usuario):
             return NotImplemented
         return (self.id_usuario, self.username) == (otro.id_usuario, otro.username)
 
-    # Con __eq__ y sin __hash__, Python deja la clase sin hash (hash() da TypeError): un
-    # Usuario es mutable y no sirve de clave de un dict.
+    # Con __eq__ y sin __hash__, Python no deja usar un Usuario como clave de un dict (este
+    # «hash» es el de Python, no el de la contraseña): sus datos cambian.
 
 
 def validar_username(username: object) -> str:
-    """Devuelve el username normalizado a NFC si es válido; si no, lanza DatosInvalidosError.
+    """Devuelve el username normalizado (NFC) si es válido; si no, lanza DatosInvalidosError.
 
-    Con NFC, «José» escrito con «é» o con «e» más la tilde combinada es el mismo username:
+    Normalizado, «José» escrito con «é» o con «e» más la tilde combinada es el mismo username:
     se guarda y se busca igual, y la restricción UNIQUE ve que se repite.
     """
     if isinstance(username, str):
