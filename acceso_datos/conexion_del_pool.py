@@ -90,8 +90,9 @@ class ConexionDelPool(extensions.connection):
         guardarlo o no: `ResultadoDesconocidoError` (decir «no se hizo» invitaría a
         repetirlo). Con `solo_lectura` no había nada que guardar, y lo leído vale igual."""
         # Un fallo seguro (el servidor rechazó el COMMIT, o la conexión ya estaba cerrada o
-        # abandonada y el COMMIT ni se envió) sigue tal cual. OperationalError e
-        # InterfaceError son los errores de psycopg2 cuando se pierde la conexión.
+        # abandonada y el COMMIT ni se envió) sigue tal cual. `self.commit()` es el de
+        # arriba: espera al servidor bajo el vigía, que lanza ConexionError si corta la
+        # espera; OperationalError e InterfaceError son los de psycopg2 si se pierde.
         ya_perdida = self.closed or self.abandonada
         try:
             self.commit()

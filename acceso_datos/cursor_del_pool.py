@@ -16,8 +16,8 @@ class CursorDelPool:
     deshace (rollback) si lanza una excepción, que siempre llega intacta a quien llama.
     Si la conexión se pierde durante el commit, lanza `ResultadoDesconocidoError`; con
     `solo_lectura=True` (una transacción que no escribe) no hay nada que pueda haberse
-    guardado o no, y lo leído vale igual. Con `pool=`, la conexión sale de ese pool (el de
-    las réplicas) y no del de `Conexion`.
+    guardado o no, y lo leído vale igual. Con `pool=`, la conexión sale de ese pool (el
+    del primario o el de las réplicas) y no se pide a `Conexion`.
     """
 
     def __init__(

@@ -103,6 +103,7 @@ def transaccion(
         if cursor is not None:
             with _punto_de_guardado(cursor):
                 yield cursor
+            # Con réplicas: la posición de esta escritura se mira al terminar la de fuera.
             anotar_escritura_unida(cursor)
             return
         primario = Conexion.obtener_pool()

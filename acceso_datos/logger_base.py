@@ -21,6 +21,7 @@ class _FormatoSinTrazas(logging.Formatter):
     hora ni el módulo (eso es para quien programa, y queda en el archivo de log)."""
 
     def format(self, registro: logging.LogRecord) -> str:
+        # Se cambia una copia: el mismo registro va también al archivo, con su traza.
         copia = logging.makeLogRecord(registro.__dict__)
         copia.exc_info = copia.exc_text = copia.stack_info = None
         copia.levelname = NIVELES_EN_CONSOLA.get(copia.levelname, copia.levelname)
@@ -47,6 +48,9 @@ def configurar_logging(nivel: str = "DEBUG", archivo: str | Path | None = None) 
     en_consola.setFormatter(_FormatoSinTrazas(FORMATO_EN_CONSOLA))
     en_consola.setLevel(logging.WARNING)
 
+    # Los dos destinos van en el logger raíz (el de todo el programa): los mensajes de `log`
+    # suben hasta él, y el nivel de la raíz solo filtra los de otros paquetes. Se quitan
+    # los destinos de antes para que llamarla dos veces no duplique cada línea.
     raiz = logging.getLogger()
     for manejador in list(raiz.handlers):
         raiz.removeHandler(manejador)

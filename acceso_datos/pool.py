@@ -133,8 +133,8 @@ class PoolConexiones:
     @interrupciones.protegida_a_mano
     def prestar(self, timeout: float | None = None) -> ConexionDelPool:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
-        # Si el pool se creó en otro hilo, Ctrl-C se prepara cuando lo usa el principal
-        # (ver `__init__`).
+        # Si el pool se creó en otro hilo, Ctrl-C se prepara (ver el glosario: señal) la
+        # primera vez que lo usa el hilo principal.
         if self._sin_ctrl_c and threading.get_ident() == self._principal:
             self._sin_ctrl_c = not vigia.atender_ctrl_c()
         conexion = espera = None
@@ -225,8 +225,9 @@ class PoolConexiones:
             posible_fuga = conexion.fuga_avisada or ahora - desde > self._aviso_fuga
             conexion.fuga_avisada = False
             if limpia and not self._cerrado:
-                # Devuelve las libres que sobran (ociosas más de DB_POOL_MAX_IDLE), para
-                # cerrarlas fuera del candado.
+                # La deja libre o, si alguien espera, se la pasa o lo despierta (ver
+                # Colarse); devuelve las libres que sobran (ociosas más de
+                # DB_POOL_MAX_IDLE), para cerrarlas fuera del candado.
                 a_cerrar = self._guardar(conexion, ahora)
                 guardada = True
 

@@ -43,7 +43,8 @@ class Usuario:
         return (self.id_usuario, self.username) == (otro.id_usuario, otro.username)
 
     # Con __eq__ y sin __hash__, Python no deja usar un Usuario como clave de un dict (este
-    # «hash» es el de Python, no el de la contraseña): sus datos cambian.
+    # «hash» es el de Python, no el de la contraseña): una clave no debe cambiar, y el id o
+    # el username de un Usuario sí pueden cambiar.
 
 
 def validar_username(username: object) -> str:
@@ -69,5 +70,5 @@ def validar_password(password: object) -> str:
             f"El campo {campo} debe tener entre {MIN_PASSWORD} y {MAX_PASSWORD} "
             f"caracteres (tiene {len(password)})."
         )
-    exigir_utf8("password", password)
+    exigir_utf8("password", password)  # un str puede traer caracteres sueltos sin UTF-8
     return password

@@ -96,7 +96,8 @@ class UsuarioDAO:
 
     @classmethod
     def insertar(cls, usuario: Usuario, *, cursor: Cursor | None = None) -> int:
-        """Inserta el usuario (guarda el hash de su contraseña) y le asigna su id; devuelve 1."""
+        """Inserta el usuario (guarda el hash de su contraseña) y le asigna su id; devuelve
+        1, las filas insertadas (como el curso)."""
         username = validar_username(usuario.username)
         # El hash se calcula antes de pedir la conexión: scrypt es lento a propósito y
         # la conexión no debe quedar ociosa mientras tanto.
