@@ -106,8 +106,8 @@ class PoolConexiones:
         # necesita recorrer las conexiones prestadas.
         self._revisar_fugas_en = time.monotonic() + self._aviso_fuga
         vigia.arrancar()
-        # Ctrl-C solo se puede preparar desde el hilo principal (ver vigia.atender_ctrl_c):
-        # si el pool se crea en otro, se prepara la primera vez que el principal lo usa.
+        # Solo el hilo principal puede atender Ctrl-C (ver vigia.atender_ctrl_c): si el pool
+        # se crea en otro, se atiende desde la primera vez que el principal lo usa.
         self._principal = threading.main_thread().ident
         self._sin_ctrl_c = threading.get_ident() != self._principal
         # El vigía se suelta una sola vez: al cerrar el pool o, si nadie lo cierra, cuando
@@ -133,8 +133,8 @@ class PoolConexiones:
     @interrupciones.protegida_a_mano
     def prestar(self, timeout: float | None = None) -> ConexionDelPool:
         """Entrega una conexión; si no hay, espera su turno hasta `timeout` segundos."""
-        # Si el pool se creó en otro hilo, Ctrl-C se prepara (ver el glosario: señal) la
-        # primera vez que lo usa el hilo principal.
+        # Si el pool se creó en otro hilo, Ctrl-C se atiende (ver el glosario: señal) desde
+        # la primera vez que lo usa el hilo principal.
         if self._sin_ctrl_c and threading.get_ident() == self._principal:
             self._sin_ctrl_c = not vigia.atender_ctrl_c()
         conexion = espera = None
