@@ -263,7 +263,7 @@ def test_ronda_que_falla_en_un_hilo_para_los_demas_y_lo_cuenta():
 def test_ronda_muy_corta_con_muchos_hilos_no_falla():
     # Con 64 hilos, alguno despierta de la salida cuando la ronda ya acabó: debe contar 0
     # operaciones, no fallar.
-    for _ in range(20):
+    for _ in range(5):  # con abort() siempre al acabar (el fallo de antes), falla en las primeras
         ronda = medir_ronda([lambda: True] * 64, duracion=0.001)
         assert ronda.rechazadas == 0
 
