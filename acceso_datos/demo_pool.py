@@ -265,7 +265,8 @@ def un_error_dentro_del_with() -> None:
 def alta_que_falla(username: str, contar: bool = False) -> int:
     """Da de alta un usuario dentro de `with CursorDelPool()` y falla antes de acabar el
     bloque; devuelve el id que llegó a recibir. Con `contar`, lo cuenta paso a paso."""
-    usuario = Usuario(username=username, password="clave-de-la-demo")
+    # El alta se deshace siempre: esta contraseña, al azar, no se guarda ni se usa.
+    usuario = Usuario(username=username, password=uuid.uuid4().hex)
     try:
         with CursorDelPool() as cursor:
             UsuarioDAO.insertar(usuario, cursor=cursor)

@@ -242,18 +242,18 @@ def _es_de_password(nombre: str) -> bool:
 
 
 def _es_password_escrita(nodo: ast.AST) -> bool:
-    # _PASSWORD = 'admin' (en la clase o en el módulo)
+    # _PASSWORD = '...' (en la clase o en el módulo)
     if isinstance(nodo, ast.Assign | ast.AnnAssign) and nodo.value is not None:
         objetivos = nodo.targets if isinstance(nodo, ast.Assign) else [nodo.target]
         if any(_es_de_password(_ultimo_nombre(o)) for o in objetivos):
             return bool(_texto(nodo.value))
     if isinstance(nodo, ast.Call):
-        # psycopg2.connect(..., password='admin') o SimpleConnectionPool(..., password='admin')
+        # psycopg2.connect(..., password='...') o SimpleConnectionPool(..., password='...')
         if QUE_CONECTAN.search(ast.unparse(nodo.func)) and any(
             k.arg in ("password", "passwd") and _texto(k.value) for k in nodo.keywords
         ):
             return True
-        # os.getenv('DB_PASSWORD', 'admin'): la contraseña, como valor por defecto
+        # os.getenv('DB_PASSWORD', '...'): la contraseña, como valor por defecto
         nombre = _variable_leida(nodo)
         if nombre and _es_de_password(nombre):
             defecto = nodo.args[1] if len(nodo.args) > 1 else None
