@@ -60,6 +60,22 @@ def vigia_detenido(monkeypatch):
 
 
 @pytest.fixture
+def respuesta_leida(monkeypatch):
+    """Avisa cuando quien llamaba, con la respuesta del servidor ya leída, empieza a esperar
+    a que el vigía acabe de abandonar: desde ahí, soltar al vigía no puede cortar esa
+    respuesta antes de que llegue (sin esto, el corte del socket podía ganarle)."""
+    leida = threading.Event()
+    esperar_al_vigia = vigia._esperar_al_vigia
+
+    def avisar_y_esperar(conexion) -> None:
+        leida.set()
+        esperar_al_vigia(conexion)
+
+    monkeypatch.setattr(vigia, "_esperar_al_vigia", avisar_y_esperar)
+    return leida
+
+
+@pytest.fixture
 def retener_respuesta(observador):
     """El test tiene el candado: la orden ESPERAR_AL_TEST no contesta hasta `soltar()`."""
     with observador.cursor() as cursor:
@@ -96,7 +112,7 @@ def _esperar(condicion, que: str) -> None:
 
 @pytest.mark.usefixtures("plazo_corto")
 def test_una_respuesta_que_llega_mientras_el_vigia_abandona_no_deja_el_corte_para_otro(
-    vigia_detenido, retener_respuesta
+    vigia_detenido, retener_respuesta, respuesta_leida
 ):
     reclamada, soltar_vigia, abandonada = vigia_detenido
 
@@ -107,9 +123,9 @@ def test_una_respuesta_que_llega_mientras_el_vigia_abandona_no_deja_el_corte_par
     hilo_lento, salida_lenta = _en_hilo(lenta)
     assert reclamada.wait(COTA), "el vigía no reclamó la orden vencida"
     retener_respuesta()  # la respuesta llega ahora, con el vigía a medio abandonar
-    # Si quien llamaba no esperase al vigía, en este tiempo confirmaría y devolvería la
-    # conexión, que el inocente recibiría. Esperándolo, sigue aquí: no hay nada que ver.
-    hilo_lento.join(1.0)
+    # Si quien llamaba no esperase al vigía, confirmaría y devolvería la conexión, que el
+    # inocente recibiría.
+    assert respuesta_leida.wait(COTA), "quien llamaba no esperó al vigía"
 
     dentro = threading.Event()
 
@@ -137,7 +153,7 @@ def test_una_respuesta_que_llega_mientras_el_vigia_abandona_no_deja_el_corte_par
 
 @pytest.mark.usefixtures("plazo_corto")
 def test_lo_que_sigue_a_una_orden_reclamada_falla_sin_enviarse_y_nada_queda_a_medias(
-    vigia_detenido, retener_respuesta, observador
+    vigia_detenido, retener_respuesta, respuesta_leida, observador
 ):
     reclamada, soltar_vigia, _ = vigia_detenido
     siguiente: list[BaseException] = []
@@ -156,6 +172,7 @@ def test_lo_que_sigue_a_una_orden_reclamada_falla_sin_enviarse_y_nada_queda_a_me
     hilo, salida = _en_hilo(alta_y_otra_orden)
     assert reclamada.wait(COTA), "el vigía no reclamó la orden vencida"
     retener_respuesta()  # la orden acaba bien justo cuando el vigía la reclama
+    assert respuesta_leida.wait(COTA), "la respuesta no llegó"
     soltar_vigia.set()
     hilo.join(COTA)
 
@@ -171,7 +188,7 @@ def test_lo_que_sigue_a_una_orden_reclamada_falla_sin_enviarse_y_nada_queda_a_me
 
 @pytest.mark.usefixtures("plazo_corto")
 def test_un_error_de_sql_que_llega_al_vencer_el_plazo_se_dice_tal_cual(
-    vigia_detenido, retener_respuesta
+    vigia_detenido, retener_respuesta, respuesta_leida
 ):
     reclamada, soltar_vigia, _ = vigia_detenido
 
@@ -183,6 +200,7 @@ def test_un_error_de_sql_que_llega_al_vencer_el_plazo_se_dice_tal_cual(
     hilo, salida = _en_hilo(falla_al_contestar)
     assert reclamada.wait(COTA), "el vigía no reclamó la orden vencida"
     retener_respuesta()
+    assert respuesta_leida.wait(COTA), "el error del servidor no llegó"
     soltar_vigia.set()
     hilo.join(COTA)
 
